@@ -1,0 +1,40 @@
+"""Helpers shared by the CLI commands: option parsing, run folder names, tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from reasonlab.core.errors import ReasonlabError
+
+console = Console()
+
+
+def parse_settings(pairs: list[str] | None, flag: str = "--set") -> dict[str, str]:
+    """["steps=5", "modulus=none"] -> {"steps": "5", "modulus": "none"}."""
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ReasonlabError(f"{flag} expects key=value, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def default_run_dir(command: str, config: dict[str, Any]) -> str:
+    """runs/<command>-<hash of config>: the same command lands in (and resumes) the same folder."""
+    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+    return f"runs/{command}-{digest}"
+
+
+def metrics_table(title: str, rows: list[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table

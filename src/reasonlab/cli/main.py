@@ -1,0 +1,36 @@
+"""The `reasonlab` command. Bad input ends with a one-line message and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from reasonlab.cli import generate as generate_cmd
+from reasonlab.cli import models, tasks
+from reasonlab.core.errors import ReasonlabError
+
+app = typer.Typer(
+    help="Efficient LLM reasoning: sample, train, compress and evaluate reasoning models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(models.app, name="models")
+app.command()(generate_cmd.generate)
+
+
+def main() -> None:
+    try:
+        app()
+    except ReasonlabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: rerun the same command to resume", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The vLLM engine: the same protocol over `vllm.LLM`, token-id prompts, prefix caching on.
+
+vLLM is an optional extra (`pip install 'reasonlab[vllm]'`) that needs a CUDA GPU; it is imported
+only when this engine is built. Prompts go in as token ids (`TokensPrompt`), never as re-tokenized
+text, so cuts and markers land exactly where the method put them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reasonlab.core.cost import Usage
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.engines.base import CompletionOutput, RequestOutput, SamplingParams
+from reasonlab.models.loading import resolve_model_path
+
+
+class VLLMEngine:
+    def __init__(
+        self, name: str, dtype: str = "auto", enable_prefix_caching: bool = True, seed: int = 0, **llm_kwargs
+    ):
+        try:
+            import torch
+            import vllm
+        except ImportError:
+            raise ReasonlabError(
+                "the vllm engine needs vLLM: pip install 'reasonlab[vllm]' (CUDA GPU)"
+            ) from None
+        if not torch.cuda.is_available():
+            raise ReasonlabError("the vllm engine needs a CUDA GPU; use --engine hf on this machine")
+        path = resolve_model_path(name)
+        if path is None:
+            raise ReasonlabError(
+                "testbed:random lives only in memory; save it to a folder to use it with vLLM"
+            )
+        self._vllm = vllm
+        self.path = path
+        self.llm = vllm.LLM(
+            model=str(path), dtype=dtype, enable_prefix_caching=enable_prefix_caching, seed=seed, **llm_kwargs
+        )
+        self.tokenizer = self.llm.get_tokenizer()
+        self._num_params = count_matmul_params(path)
+
+    @property
+    def num_params(self) -> int:
+        return self._num_params
+
+    def _convert(self, sp: SamplingParams):
+        return self._vllm.SamplingParams(
+            n=sp.n,
+            temperature=sp.temperature,
+            top_p=sp.top_p,
+            top_k=sp.top_k if sp.top_k > 0 else -1,
+            max_tokens=sp.max_tokens,
+            stop=list(sp.stop),
+            stop_token_ids=list(sp.stop_token_ids),
+            include_stop_str_in_output=sp.include_stop_str_in_output,
+            ignore_eos=sp.ignore_eos,
+            seed=sp.seed,
+            logprobs=sp.logprobs,
+        )
+
+    def generate(
+        self, prompts: list[list[int]], params: SamplingParams | list[SamplingParams], progress: bool = False
+    ) -> list[RequestOutput]:
+        from vllm.inputs import TokensPrompt
+
+        per_prompt = list(params) if isinstance(params, list | tuple) else [params] * len(prompts)
+        results = self.llm.generate(
+            [TokensPrompt(prompt_token_ids=list(p)) for p in prompts],
+            [self._convert(sp) for sp in per_prompt],
+            use_tqdm=progress,
+        )
+        outputs = []
+        for prompt, result in zip(prompts, results):
+            cached = int(getattr(result, "num_cached_tokens", 0) or 0)
+            samples = []
+            for o in result.outputs:
+                usage = Usage(generated=len(o.token_ids))
+                if o.index == 0:
+                    usage = usage + Usage(0, len(prompt) - cached, cached)
+                logprobs = None
+                if o.logprobs is not None:
+                    logprobs = [{int(t): float(lp.logprob) for t, lp in step.items()} for step in o.logprobs]
+                samples.append(
+                    CompletionOutput(
+                        index=o.index,
+                        token_ids=list(o.token_ids),
+                        text=o.text,
+                        finish_reason=o.finish_reason or "length",
+                        stop_reason=o.stop_reason,
+                        logprobs=logprobs,
+                        usage=usage,
+                    )
+                )
+            outputs.append(RequestOutput(list(prompt), samples))
+        return outputs
+
+
+def count_matmul_params(path: Path) -> int:
+    """Matmul parameters read from safetensors headers, without loading any weights."""
+    from safetensors import safe_open
+
+    config = json.loads((path / "config.json").read_text())
+    config = config.get("text_config", config)
+    tied = bool(config.get("tie_word_embeddings", False))
+    total, embed = 0, 0
+    for file in sorted(path.glob("*.safetensors")):
+        with safe_open(str(file), framework="numpy") as f:
+            for key in f.keys():
+                n = 1
+                for d in f.get_slice(key).get_shape():
+                    n *= d
+                total += n
+                if key.endswith("embed_tokens.weight"):
+                    embed += n
+    return total if tied else total - embed

@@ -1,0 +1,80 @@
+"""Load a model and its tokenizer from a local Hugging Face folder or a `testbed:<name>` handle.
+
+Nothing is fetched from a hub: paths must exist locally (`local_files_only=True`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from reasonlab.core.errors import ReasonlabError
+
+TESTBED_DIR = Path(__file__).resolve().parent.parent / "testbed" / "models"
+TESTBED_PREFIX = "testbed:"
+_DTYPES = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def testbed_models() -> dict[str, str]:
+    """Testbed handles and what each is ("random" always exists; trained ones when shipped)."""
+    found = {"testbed:random": "randomly initialised small Llama (engine tests, benchmarks)"}
+    if TESTBED_DIR.is_dir():
+        for d in sorted(TESTBED_DIR.iterdir()):
+            if (d / "config.json").is_file():
+                found[TESTBED_PREFIX + d.name] = f"trained testbed model ({d})"
+    return found
+
+
+def resolve_model_path(name: str) -> Path | None:
+    """Local folder for a model name; None for the in-memory `testbed:random`."""
+    if name == "testbed:random":
+        return None
+    if name.startswith(TESTBED_PREFIX):
+        path = TESTBED_DIR / name[len(TESTBED_PREFIX) :]
+        if not (path / "config.json").is_file():
+            known = ", ".join(testbed_models())
+            raise ReasonlabError(f"unknown testbed model {name!r} (available: {known})")
+        return path
+    path = Path(name).expanduser()
+    if not path.exists():
+        raise ReasonlabError(
+            f"model not found: {name} (give a local Hugging Face model folder or testbed:<name>; "
+            "nothing is downloaded)"
+        )
+    if not (path / "config.json").is_file():
+        raise ReasonlabError(f"{path} is not a Hugging Face model folder: it has no config.json")
+    return path
+
+
+def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
+    """(model, tokenizer) in eval mode on `device`."""
+    if dtype not in _DTYPES:
+        raise ReasonlabError(f"unknown dtype {dtype!r} (choose from {', '.join(_DTYPES)})")
+    path = resolve_model_path(name)
+    if path is None:
+        from reasonlab.testbed.random_model import random_llama
+
+        model, tokenizer = random_llama()
+    else:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[dtype], local_files_only=True)
+        except (OSError, ValueError) as e:
+            first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ReasonlabError(f"cannot load model from {path}: {first_line}") from None
+    if device != "cpu" and device.startswith("cuda") and not torch.cuda.is_available():
+        raise ReasonlabError(f"device {device!r} requested but CUDA is not available")
+    model.to(device).eval()
+    return model, tokenizer
+
+
+def chat_prompt_ids(tokenizer, question: str, system: str | None = None) -> list[int]:
+    """Token ids of the model's own chat prompt for a question, generation prompt included."""
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": question}
+    ]
+    out = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    ids = out["input_ids"] if hasattr(out, "keys") else out
+    return list(ids)

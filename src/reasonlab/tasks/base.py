@@ -1,0 +1,124 @@
+"""Tasks in the spirit of reasoning-gym: a registry, deterministic problems, a score function.
+
+`create_task(name, **config)` returns a `Task`; `task.problem(i)` is derived from (seed, i) only,
+so problem i is the same on every machine and in every run. The question is the user message;
+model-specific prompt formatting is the tokenizer's chat template, as for real models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.tasks.extract import last_boxed, solution_part
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    question: str
+    answer: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Task(ABC):
+    """A source of problems with a verifiable answer."""
+
+    name: str = ""
+    description: str = ""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def problem(self, i: int) -> Problem: ...
+
+    def problems(self, n: int | None = None, start: int = 0) -> list[Problem]:
+        end = len(self) if n is None else min(len(self), start + n)
+        return [self.problem(i) for i in range(start, end)]
+
+    def extract_answer(self, completion: str, close_marker: str | None = "</think>") -> str | None:
+        """The answer a completion gives: its last \\boxed{} after the thinking."""
+        return last_boxed(solution_part(completion, close_marker))
+
+    @abstractmethod
+    def check(self, problem: Problem, answer: str | None) -> bool:
+        """Whether an extracted answer is right."""
+
+    def score(self, problem: Problem, completion: str, close_marker: str | None = "</think>") -> float:
+        """1.0 if the completion's final answer is right, else 0.0."""
+        return float(self.check(problem, self.extract_answer(completion, close_marker)))
+
+    def config(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.cfg) if dataclasses.is_dataclass(getattr(self, "cfg", None)) else {}
+
+
+_REGISTRY: dict[str, tuple[type[Task], type | None]] = {}
+
+
+def register_task(name: str, config_cls: type | None = None):
+    """Class decorator: make a task available to `create_task(name, ...)` and the CLI."""
+
+    def wrap(cls: type[Task]) -> type[Task]:
+        cls.name = name
+        _REGISTRY[name] = (cls, config_cls)
+        return cls
+
+    return wrap
+
+
+def list_tasks() -> dict[str, str]:
+    return {name: cls.description for name, (cls, _) in sorted(_REGISTRY.items())}
+
+
+def task_config_fields(name: str) -> list[dataclasses.Field]:
+    cls, config_cls = _lookup(name)
+    return list(dataclasses.fields(config_cls)) if config_cls else []
+
+
+def _lookup(name: str) -> tuple[type[Task], type | None]:
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ReasonlabError(f"unknown task {name!r} (known tasks: {known})")
+    return _REGISTRY[name]
+
+
+def create_task(name: str, **config: Any) -> Task:
+    """Build a registered task; unknown config keys and invalid values raise ReasonlabError."""
+    cls, config_cls = _lookup(name)
+    if config_cls is None:
+        return cls(**config)
+    allowed = {f.name: f for f in dataclasses.fields(config_cls)}
+    unknown = sorted(set(config) - set(allowed))
+    if unknown:
+        raise ReasonlabError(f"task {name!r} has no option {unknown[0]!r} (options: {', '.join(allowed)})")
+    try:
+        cfg = config_cls(**{k: _coerce(allowed[k], v) for k, v in config.items()})
+    except (TypeError, ValueError) as e:
+        raise ReasonlabError(f"task {name!r}: {e}") from None
+    return cls(cfg)
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    """Turn CLI strings ('5', 'none') into the field's type."""
+    if not isinstance(value, str):
+        return value
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if value.lower() == "none" and "None" in kind:
+        return None
+    if kind.startswith("int"):
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"option {f.name!r} expects an integer, got {value!r}") from None
+    if kind.startswith("float"):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"option {f.name!r} expects a number, got {value!r}") from None
+    if kind.startswith("bool"):
+        return value.lower() in ("1", "true", "yes")
+    return value

@@ -1,0 +1,162 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from reasonlab.cli.main import main
+
+
+def run_cli(monkeypatch, capsys, *args):
+    """Run `reasonlab ARGS` in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["reasonlab", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+SMALL = ["--num-problems", "2", "-n", "2", "--max-tokens", "24", "--no-progress"]
+
+
+def test_generate_writes_a_complete_run_folder(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(monkeypatch, capsys, "generate", *SMALL, "--out", str(out))
+    assert code == 0, err
+    assert {"config.json", "samples.jsonl", "summary.json", "lengths.png", "report.md"} <= {
+        p.name for p in out.iterdir()
+    }
+    summary = json.loads((out / "summary.json").read_text())
+    records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert summary["problems"] == 2 and len(records) == 2 and all(len(r["samples"]) == 2 for r in records)
+    assert summary["usage"]["generated"] == sum(s["tokens"] for r in records for s in r["samples"])
+    assert "pass@1" in stdout
+
+
+def test_generate_resumes_an_interrupted_run(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "run"
+    assert run_cli(monkeypatch, capsys, "generate", *SMALL, "--out", str(out))[0] == 0
+    # Simulate an interruption after the first problem: put the run back into its partial state.
+    partial = tmp_path / "run.partial"
+    out.rename(partial)
+    lines = (partial / "samples.jsonl").read_text().splitlines()
+    (partial / "samples.jsonl").write_text(lines[0] + "\n")
+    (partial / "summary.json").unlink()
+    code, stdout, _ = run_cli(monkeypatch, capsys, "generate", *SMALL, "--out", str(out))
+    assert code == 0 and "resuming: 1 problems already done" in stdout
+    again = (out / "samples.jsonl").read_text().splitlines()
+    assert again[0] == lines[0] and len(again) == 2
+
+
+def test_thinking_budget_forces_the_close(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        monkeypatch, capsys, "generate", *SMALL, "--thinking-budget", "8", "--out", str(out)
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    assert all(s["thinking_tokens"] <= 8 for r in records for s in r["samples"])
+
+
+def test_generate_on_a_jsonl_dataset(monkeypatch, capsys, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"problem": "1+1?", "answer": "2"}\n{"problem": "2+2?", "answer": "4"}\n')
+    code, _, err = run_cli(
+        monkeypatch, capsys, "generate", *SMALL, "--dataset", str(data), "--out", str(tmp_path / "r")
+    )
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--model", "/no/such/model"], "model not found: /no/such/model"),
+        (["--task", "algebra"], "unknown task 'algebra'"),
+        (["--top-p", "1.5"], "top_p must be in (0, 1]"),
+        (["--top-p", "0"], "top_p must be in (0, 1]"),
+        (["-n", "0"], "n must be at least 1"),
+        (["--max-tokens", "0"], "max_tokens must be at least 1"),
+        (["--set", "steps"], "--set expects key=value"),
+        (["--set", "depth=3"], "task 'arith' has no option 'depth'"),
+        (["--engine", "tgi"], "unknown engine 'tgi'"),
+        (
+            ["--thinking-budget", "100", "--max-tokens", "50"],
+            "thinking_budget must be -1 or in [1, max_tokens)",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_no_run_folder(monkeypatch, capsys, tmp_path, args, message):
+    out = tmp_path / "run"
+    code, _, err = run_cli(monkeypatch, capsys, "generate", *SMALL, *args, "--out", str(out))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ") and message in err
+    assert "Traceback" not in err
+    assert not out.exists() and not (tmp_path / "run.partial").exists()
+
+
+def test_malformed_jsonl_names_the_line(monkeypatch, capsys, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"problem": "1+1?", "answer": "2"}\n{"problem": oops}\n')
+    code, _, err = run_cli(
+        monkeypatch, capsys, "generate", *SMALL, "--dataset", str(data), "--out", str(tmp_path / "r")
+    )
+    assert code == 2 and f"{data}:2: invalid JSON" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_model_without_markers_when_a_budget_needs_them(monkeypatch, capsys, tmp_path, tiny):
+    from reasonlab.testbed.random_model import random_llama
+    from tests.models.test_think import plain_tokenizer
+
+    tok = plain_tokenizer()
+    tok.chat_template = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
+    model, _ = random_llama(hidden=32, layers=1, heads=2, kv_heads=1)
+    model.resize_token_embeddings(len(tok))
+    model.save_pretrained(tmp_path / "plain")
+    tok.save_pretrained(tmp_path / "plain")
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "generate",
+        *SMALL,
+        "--model",
+        str(tmp_path / "plain"),
+        "--thinking-budget",
+        "5",
+        "--out",
+        str(tmp_path / "r"),
+    )
+    assert code == 2 and "has no thinking markers" in err and "--think-open/--think-close" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_existing_run_folder_is_not_clobbered(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    code, _, err = run_cli(monkeypatch, capsys, "generate", *SMALL, "--out", str(out))
+    assert code == 2 and "already exists" in err
+
+
+def test_tasks_and_models_commands(monkeypatch, capsys):
+    assert "arith" in run_cli(monkeypatch, capsys, "tasks", "list")[1]
+    assert "modulus" in run_cli(monkeypatch, capsys, "tasks", "show", "arith")[1]
+    code, out, _ = run_cli(monkeypatch, capsys, "tasks", "sample", "arith", "-n", "1", "--set", "steps=2")
+    assert code == 0 and "Compute" in out and "reference thinking" in out
+    assert "testbed:random" in run_cli(monkeypatch, capsys, "models", "list")[1]
+    code, _, err = run_cli(monkeypatch, capsys, "tasks", "show", "nope")
+    assert code == 2 and err.startswith("error: unknown task 'nope'")
+
+
+def test_installed_console_script_exits_2_without_traceback(tmp_path):
+    exe = [sys.executable, "-m", "reasonlab.cli.main"]
+    proc = subprocess.run(
+        [*exe, "generate", "--model", str(tmp_path / "missing")], capture_output=True, text=True
+    )
+    assert (
+        proc.returncode == 2
+        and proc.stderr.startswith("error: model not found")
+        and "Traceback" not in proc.stderr
+    )

@@ -1,0 +1,40 @@
+import pytest
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.tasks import create_task
+
+
+def write(tmp_path, text):
+    path = tmp_path / "data.jsonl"
+    path.write_text(text)
+    return path
+
+
+def test_loads_and_grades_with_math_verify(tmp_path):
+    path = write(
+        tmp_path, '{"problem": "half of 1?", "answer": "\\\\frac{1}{2}"}\n\n{"problem": "2+2", "answer": 4}\n'
+    )
+    task = create_task("jsonl", path=str(path))
+    assert len(task) == 2 and task.problem(1).answer == "4"
+    assert task.score(task.problem(0), "</think>\n\nso \\boxed{0.5}") == 1.0
+    assert task.score(task.problem(1), "\\boxed{5}") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('{"problem": "a", "answer": "1"}\n{"problem": "b", "answer": \n', "data.jsonl:2: invalid JSON"),
+        ('{"problem": "a"}\n', "data.jsonl:1: missing field 'answer'"),
+        ('{"problem": "a", "answer": "1"}\n[1, 2]\n', "data.jsonl:2: expected an object"),
+        ('{"problem": "", "answer": "1"}\n', "data.jsonl:1: field 'problem' must be a non-empty string"),
+        ("\n", "no problems in file"),
+    ],
+)
+def test_malformed_lines_are_named(tmp_path, text, message):
+    with pytest.raises(ReasonlabError, match=message):
+        create_task("jsonl", path=str(write(tmp_path, text)))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ReasonlabError, match="dataset file not found"):
+        create_task("jsonl", path=str(tmp_path / "nope.jsonl"))
