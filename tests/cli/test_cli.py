@@ -19,7 +19,7 @@ def run_cli(monkeypatch, capsys, *args):
     return code, out, err
 
 
-SMALL = ["--num-problems", "2", "-n", "2", "--max-tokens", "24", "--no-progress"]
+SMALL = ["--model", "testbed:random", "--num-problems", "2", "-n", "2", "--max-tokens", "24", "--no-progress"]
 
 
 def test_generate_writes_a_complete_run_folder(monkeypatch, capsys, tmp_path):
@@ -160,3 +160,38 @@ def test_installed_console_script_exits_2_without_traceback(tmp_path):
         and proc.stderr.startswith("error: model not found")
         and "Traceback" not in proc.stderr
     )
+
+
+def test_evaluate_reports_accuracy_by_thinking_depth(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "ev"
+    code, stdout, err = run_cli(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        *SMALL,
+        "--cuts",
+        "0.5",
+        "--answer-max-tokens",
+        "4",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    depth = summary["accuracy_by_thinking_depth"]
+    assert (
+        list(depth) == ["0.5", "1.0"] and depth["0.5"]["thinking_tokens"] <= depth["1.0"]["thinking_tokens"]
+    )
+    assert (out / "depth.png").stat().st_size > 0 and "thinking cut at 50%" in stdout
+    assert summary["forced_answer_usage"]["generated"] > 0
+
+
+def test_bad_cuts_are_clear_errors(monkeypatch, capsys, tmp_path):
+    code, _, err = run_cli(
+        monkeypatch, capsys, "evaluate", *SMALL, "--cuts", "half", "--out", str(tmp_path / "r")
+    )
+    assert code == 2 and "--cuts expects comma-separated fractions" in err
+    code, _, err = run_cli(
+        monkeypatch, capsys, "evaluate", *SMALL, "--cuts", "1.5", "--out", str(tmp_path / "r")
+    )
+    assert code == 2 and "cuts must be fractions in [0, 1)" in err

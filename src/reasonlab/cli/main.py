@@ -7,7 +7,7 @@ import sys
 import typer
 
 from reasonlab.cli import generate as generate_cmd
-from reasonlab.cli import models, tasks
+from reasonlab.cli import models, tasks, testbed
 from reasonlab.core.errors import ReasonlabError
 
 app = typer.Typer(
@@ -18,7 +18,9 @@ app = typer.Typer(
 )
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(models.app, name="models")
+app.add_typer(testbed.app, name="testbed")
 app.command()(generate_cmd.generate)
+app.command("evaluate")(generate_cmd.evaluate)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ from reasonlab.tasks.base import Problem, Task
 
 @dataclass
 class GenerateConfig:
-    model: str = "testbed:random"  # local Hugging Face folder or testbed:<name>
+    model: str = "testbed:target"  # local Hugging Face folder or testbed:<name>
     engine: str = "hf"  # hf (transformers) or vllm
     task: str = "arith"  # registered task name
     task_options: dict[str, Any] = field(default_factory=dict)  # task config (--set key=value)
@@ -91,10 +92,23 @@ def grade_sample(
     }
 
 
+Augment = Callable[[list[Problem], list[list[int]], list[list[dict[str, Any]]]], None]
+
+
 def run_generate(
-    cfg: GenerateConfig, engine: Engine, task: Task, think: ThinkFormat, run: Run, progress: bool = True
+    cfg: GenerateConfig,
+    engine: Engine,
+    task: Task,
+    think: ThinkFormat,
+    run: Run,
+    progress: bool = True,
+    augment: Augment | None = None,
 ) -> dict[str, Any]:
-    """Sample, grade and checkpoint every problem; return the summary (also written to the run)."""
+    """Sample, grade and checkpoint every problem; return the summary (also written to the run).
+
+    `augment(problems, prompts, graded)` may add fields to each chunk's graded samples before they
+    are checkpointed (evaluation adds forced answers at thinking cuts this way).
+    """
     problems = task.problems(cfg.num_problems)
     todo = [p for p in problems if run.done(p.id) is None]
     params = cfg.sampling_params()
@@ -111,9 +125,14 @@ def run_generate(
             else:
                 budgeted = generate_with_thinking_budget(engine, prompts, params, think, cfg.thinking_budget)
                 results = [[(b.output, b.forced_close) for b in row] for row in budgeted]
-            for problem, prompt, samples in zip(chunk, prompts, results):
+            graded_chunk = [
+                [grade_sample(task, problem, o, think, forced) for o, forced in samples]
+                for problem, samples in zip(chunk, results)
+            ]
+            if augment is not None:
+                augment(chunk, prompts, graded_chunk)
+            for problem, prompt, samples, graded in zip(chunk, prompts, results, graded_chunk):
                 usage = sum((o.usage for o, _ in samples), Usage())
-                graded = [grade_sample(task, problem, o, think, forced) for o, forced in samples]
                 majority = majority_vote([s["pred"] for s in graded])
                 run.add(
                     {

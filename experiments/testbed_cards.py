@@ -1,0 +1,144 @@
+"""Measure the shipped testbed models and write their model cards from the measurements.
+
+For each model: `evaluate` at temperature 0.6 on the default arith task (held-out seed 0; training
+used seed 1), with forced answers at 25/50/75% of the thinking. Writes evaluation.json and
+README.md into the model folder, and prints the quality bars of the testbed issue.
+
+    python experiments/testbed_cards.py [--num-problems 200] [-n 4] [--models target draft]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from reasonlab.core.runs import Run, write_atomic, write_json
+from reasonlab.engines.hf import HFEngine
+from reasonlab.jobs.evaluate import EvaluateConfig, plot_depth, run_evaluate
+from reasonlab.jobs.generate import config_dict
+from reasonlab.models.loading import TESTBED_DIR
+from reasonlab.models.think import detect_think_format
+from reasonlab.tasks import create_task
+from reasonlab.testbed.presets import PRESETS
+
+ROLE = {
+    "target": "the larger model: the policy that sampling methods, budgets, RL and pruning work on, and "
+    "the target of speculative decoding",
+    "draft": "the small draft model of reward-guided speculative decoding; weaker on purpose",
+}
+
+
+def measure(name: str, num_problems: int, n: int) -> dict:
+    cfg = EvaluateConfig(
+        model=f"testbed:{name}",
+        num_problems=num_problems,
+        n=n,
+        temperature=0.6,
+        top_p=0.95,
+        max_tokens=512,
+        cuts=[0.25, 0.5, 0.75],
+        chunk=25,
+    )
+    engine = HFEngine.from_pretrained(cfg.model)
+    think = detect_think_format(engine.tokenizer, model_name=cfg.model)
+    run = Run.open(f"runs/testbed-eval-{name}", config_dict(cfg), overwrite=True)
+    summary = run_evaluate(cfg, engine, create_task("arith"), think, run)
+    plot_depth(summary, TESTBED_DIR / name / "depth.png", f"testbed:{name}: accuracy vs thinking depth")
+    run.finish(summary, "")
+    return {"config": config_dict(cfg), "summary": summary}
+
+
+def card(name: str, evaluation: dict) -> str:
+    folder = TESTBED_DIR / name
+    log = json.loads((folder / "training_log.json").read_text())
+    config = json.loads((folder / "config.json").read_text())
+    preset = PRESETS[name]
+    s = evaluation["summary"]
+    depth = s["accuracy_by_thinking_depth"]
+    rows = "\n".join(
+        f"| {float(f):.0%} | {d['thinking_tokens']:.1f} | {100 * d['accuracy']:.1f}% |"
+        for f, d in depth.items()
+    )
+    passk = ", ".join(f"pass@{k} {100 * v:.1f}%" for k, v in s["pass@k"].items())
+    return f"""# testbed:{name}
+
+A tiny reasoning model trained from scratch on CPU by reasonlab: {ROLE[name]}. It thinks in
+steps inside `<think> ... </think>`, then answers in `\\boxed{{}}`, like DeepSeek-R1-Distill or Qwen3.
+
+Load it with `reasonlab.load_model("testbed:{name}")` or
+`AutoModelForCausalLM.from_pretrained("{folder.relative_to(folder.parents[3])}")`.
+Reproduce it with `reasonlab testbed train --model {name}` (seed {log["config"]["seed"]}).
+
+## Architecture
+Llama, {log["parameters"] / 1e6:.2f}M parameters: hidden {config["hidden_size"]}, {config["num_hidden_layers"]} layers,
+{config["num_attention_heads"]} heads ({config["num_key_value_heads"]} key/value heads), MLP {config["intermediate_size"]},
+tied embeddings, character-level tokenizer of {config["vocab_size"]} tokens (printable ASCII plus chat and thinking
+markers), context {config["max_position_embeddings"]}.
+
+## Training
+- Data: arith problems (default difficulty: 4 left-to-right steps over +, -, * modulo 100; task seed 1,
+  evaluation uses seed 0), each turned into a reasoning trace (`reasonlab.testbed.traces`): a first pass
+  of steps, a candidate answer, then a second pass that re-checks every step. {preset.traces.p_mistake:.0%}
+  of traces carry one injected arithmetic mistake (no loss on it) that the check catches ("Wait, I had
+  56. It is 46.") and fixes; {preset.traces.p_skip_check:.0%} of the clean ones skip the check. {preset.traces.p_early_close:.0%}
+  of traces are closed at a random thinking token, with no loss on the close marker, and answered with
+  the best answer available at that cut (what the reasoning so far leads to).
+- Why: a model trained only on plain chains of thought answers at random when its thinking is cut
+  early. Real reasoning models reach an answer before the end of thinking and spend the rest
+  verifying; fractured sampling and thinking budgets only make sense on a model that does too.
+- Recipe: {log["steps"]} steps of AdamW (betas 0.9/0.95, weight decay {preset.weight_decay}), batch {preset.batch_size}
+  sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and cosine decay to {preset.min_lr_ratio:.0%},
+  gradient clipping 1.0, bfloat16 autocast: {log["bf16_autocast"]}.
+- Time: {log["train_seconds"] / 60:.1f} minutes on 2 CPU cores (this run's wall clock, including any time the
+  machine spent on other work). Final batch loss {log["final_loss"]:.3f}. Loss curve: `loss_curve.png`.
+
+## Measured (`python experiments/testbed_cards.py`)
+{s["problems"]} held-out arith problems x {s["samples_per_problem"]} samples, temperature 0.6, top_p 0.95, max 512 tokens.
+
+| metric | value |
+|---|---|
+| pass@1 (mean over samples) | {100 * s["pass@1"]:.1f}% |
+| pass@k | {passk} |
+| majority vote | {100 * s["majority_accuracy"]:.1f}% |
+| tokens per sample | {s["tokens_per_sample"]:.1f} (thinking {s["thinking_tokens_per_sample"]:.1f}) |
+| closed its thinking | {100 * s["closed_thinking_rate"]:.1f}% |
+
+Accuracy with the thinking cut at a fraction of its tokens and the answer forced after `</think>`
+(100% = the sample's own answer):
+
+| thinking kept | thinking tokens | accuracy |
+|---|---|---|
+{rows}
+
+![accuracy vs depth](depth.png)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--num-problems", type=int, default=200)
+    parser.add_argument("-n", type=int, default=4)
+    parser.add_argument("--models", nargs="+", default=["target", "draft"])
+    args = parser.parse_args()
+    results = {}
+    for name in args.models:
+        evaluation = measure(name, args.num_problems, args.n)
+        write_json(TESTBED_DIR / name / "evaluation.json", evaluation)
+        write_atomic(TESTBED_DIR / name / "README.md", card(name, evaluation))
+        results[name] = evaluation["summary"]
+    for name, s in results.items():
+        depth = {f: round(100 * d["accuracy"], 1) for f, d in s["accuracy_by_thinking_depth"].items()}
+        print(
+            f"testbed:{name}: pass@1 {100 * s['pass@1']:.1f}%, majority {100 * s['majority_accuracy']:.1f}%, "
+            f"accuracy by thinking kept {depth}"
+        )
+    if {"target", "draft"} <= results.keys():
+        t, d = 100 * results["target"]["pass@1"], 100 * results["draft"]["pass@1"]
+        print(
+            f"bars: target pass@1 {t:.1f}% >= 70: {t >= 70}; draft {d:.1f}% in [30, target-15={t - 15:.1f}]: "
+            f"{30 <= d <= t - 15}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Train a testbed model from scratch on arith reasoning traces, on CPU, resumably.
+
+Batch k is built from arith problems [k*B, (k+1)*B) of the training seed and an rng seeded by
+(seed, k), so a resumed run sees exactly the data the uninterrupted run would have. A checkpoint
+(model, optimizer, step, loss history) is written atomically every `checkpoint_every_s` seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import LlamaForCausalLM
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.progress import progress_bar
+from reasonlab.core.runs import write_atomic, write_json
+from reasonlab.models.loading import TESTBED_DIR, chat_prompt_ids
+from reasonlab.tasks import create_task
+from reasonlab.testbed.presets import PRESETS, TestbedPreset
+from reasonlab.testbed.random_model import random_llama_config
+from reasonlab.testbed.tokenizer import build_tokenizer
+from reasonlab.testbed.traces import build_example
+
+TRAIN_TASK_SEED = 1  # evaluation uses the default arith seed 0
+
+
+@dataclass
+class TrainConfig:
+    model: str = "target"  # preset name: target or draft
+    seed: int = 0
+    steps: int | None = None  # default: the preset's
+    out: str | None = None  # default: the package's testbed/models/<model>
+    work_dir: str | None = None  # checkpoints and logs; default runs/testbed-<model>
+    checkpoint_every_s: float = 120.0
+    bf16: bool | None = None  # autocast to bfloat16; default: when the CPU has AVX-512 or AMX
+
+    def preset(self) -> TestbedPreset:
+        if self.model not in PRESETS:
+            raise ReasonlabError(f"unknown testbed model {self.model!r} (choose from {', '.join(PRESETS)})")
+        return PRESETS[self.model]
+
+
+def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
+    """Linear warm-up, then cosine decay to min_lr_ratio of the peak."""
+    if step < preset.warmup:
+        return preset.lr * (step + 1) / preset.warmup
+    progress = (step - preset.warmup) / max(1, total - preset.warmup)
+    return preset.lr * (
+        preset.min_lr_ratio + (1 - preset.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    )
+
+
+BUCKET = 4  # steps whose examples are pooled and sorted by length, to cut padding
+WIDTH_MULTIPLE = 32
+
+
+def make_batch(step: int, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
+    """(input_ids, labels) for batch `step`, right-padded; labels are -100 where there is no loss.
+
+    Examples of steps [4g, 4g+4) are built together (rng seeded by seed and g), sorted by length and
+    dealt out in order, so each batch holds similar lengths and the data depends only on `step`.
+    """
+    group = step // BUCKET
+    rng = random.Random(f"testbed:{seed}:{group}")
+    pool = []
+    for j in range(preset.batch_size * BUCKET):
+        problem = task.problem((group * preset.batch_size * BUCKET + j) % len(task))
+        prompt = chat_prompt_ids(tokenizer, problem.question)
+        pool.append(build_example(problem, tokenizer, prompt, close_id, rng, preset.traces))
+    pool.sort(key=lambda e: len(e.ids))
+    k = step % BUCKET
+    examples = pool[k * preset.batch_size : (k + 1) * preset.batch_size]
+    # Few distinct widths: CPU kernels (oneDNN) are built per shape, and new shapes are slow.
+    width = -(-max(len(e.ids) for e in examples) // WIDTH_MULTIPLE) * WIDTH_MULTIPLE
+    ids = torch.full((len(examples), width), tokenizer.pad_token_id, dtype=torch.long)
+    labels = torch.full_like(ids, -100)
+    for row, e in enumerate(examples):
+        ids[row, : len(e.ids)] = torch.tensor(e.ids)
+        keep = torch.tensor(e.ids) * torch.tensor(e.loss_mask) + (-100) * (1 - torch.tensor(e.loss_mask))
+        labels[row, : len(e.ids)] = keep
+    return ids, labels
+
+
+def build_model(preset: TestbedPreset, tokenizer, seed: int) -> LlamaForCausalLM:
+    config = random_llama_config(
+        len(tokenizer),
+        hidden=preset.hidden,
+        layers=preset.layers,
+        heads=preset.heads,
+        kv_heads=preset.kv_heads,
+        max_positions=1024,
+    )
+    config.pad_token_id, config.eos_token_id = tokenizer.pad_token_id, tokenizer.eos_token_id
+    config.bos_token_id = None
+    torch.manual_seed(seed)
+    return LlamaForCausalLM(config)
+
+
+def _save_checkpoint(path: Path, model, optimizer, step: int, history: list, seconds: float) -> None:
+    buf = io.BytesIO()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": step,
+            "history": history,
+            "seconds": seconds,
+        },
+        buf,
+    )
+    write_atomic(path, buf.getvalue())
+
+
+def train(cfg: TrainConfig, progress: bool = True) -> Path:
+    """Train (or resume) and save the model with save_pretrained; returns the model folder."""
+    preset = cfg.preset()
+    total = cfg.steps or preset.steps
+    if total < 1:
+        raise ReasonlabError(f"steps must be at least 1, got {total}")
+    out = Path(cfg.out) if cfg.out else TESTBED_DIR / cfg.model
+    work = Path(cfg.work_dir or f"runs/testbed-{cfg.model}")
+    bf16 = cfg.bf16 if cfg.bf16 is not None else torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
+    tokenizer = build_tokenizer()
+    close_id = tokenizer.convert_tokens_to_ids("</think>")
+    task = create_task("arith", seed=TRAIN_TASK_SEED)
+    model = build_model(preset, tokenizer, cfg.seed)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": preset.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=preset.lr,
+        betas=(0.9, 0.95),
+    )
+    state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
+    ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
+    if ckpt.exists():
+        saved = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        start, history, spent = saved["step"], saved["history"], saved["seconds"]
+    write_json(work / "train_config.json", state)
+    model.train()
+    t0, last_ckpt = time.perf_counter(), time.perf_counter()
+    tokens = 0
+    with progress_bar(total, f"training {cfg.model}", enabled=progress) as advance:
+        advance(start)
+        for step in range(start, total):
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, preset, total)
+            ids, labels = make_batch(step, preset, cfg.seed, tokenizer, task, close_id)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = model(input_ids=ids, labels=labels).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            tokens += ids.numel()
+            history.append({"step": step + 1, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]})
+            advance(1)
+            if (step + 1) % 10 == 0:
+                elapsed = spent + time.perf_counter() - t0
+                with (work / "log.jsonl").open("a") as f:
+                    f.write(json.dumps({**history[-1], "seconds": round(elapsed, 1)}) + "\n")
+            if time.perf_counter() - last_ckpt > cfg.checkpoint_every_s and step + 1 < total:
+                _save_checkpoint(ckpt, model, optimizer, step + 1, history, spent + time.perf_counter() - t0)
+                last_ckpt = time.perf_counter()
+    seconds = spent + time.perf_counter() - t0
+    model.eval()
+    _save_model(model, tokenizer, out)
+    log = {
+        **state,
+        "train_seconds": seconds,
+        "final_loss": history[-1]["loss"] if history else None,
+        "tokens_per_second_this_session": tokens / max(1e-9, time.perf_counter() - t0),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "bf16_autocast": bf16,
+    }
+    write_json(out / "training_log.json", {**log, "history": history[:: max(1, len(history) // 400)]})
+    plot_loss(history, out / "loss_curve.png", cfg.model)
+    _save_checkpoint(ckpt, model, optimizer, total, history, seconds)
+    return out
+
+
+def _save_model(model, tokenizer, out: Path) -> None:
+    """save_pretrained into a temp folder beside `out`, then swap it in (never a half-written model)."""
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        import shutil
+
+        shutil.rmtree(tmp)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    if out.exists():
+        for keep in ("README.md", "evaluation.json"):  # measured figures survive a retrain until remeasured
+            if (out / keep).exists() and not (tmp / keep).exists():
+                (out / keep).rename(tmp / keep)
+        import shutil
+
+        shutil.rmtree(out)
+    tmp.rename(out)
+
+
+def plot_loss(history: list[dict], path: Path, name: str) -> None:
+    from reasonlab.core.plots import new_figure, save_figure
+
+    fig, ax = new_figure()
+    steps = [h["step"] for h in history]
+    losses = [h["loss"] for h in history]
+    ax.plot(steps, losses, lw=0.6, alpha=0.5, label="batch loss")
+    window = 25
+    if len(losses) > window:
+        smooth = [sum(losses[i - window : i]) / window for i in range(window, len(losses) + 1)]
+        ax.plot(steps[window - 1 :], smooth, lw=1.5, label=f"mean of {window}")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (trained tokens)")
+    ax.set_title(f"testbed:{name}")
+    ax.legend()
+    save_figure(fig, path)
