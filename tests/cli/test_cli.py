@@ -195,3 +195,69 @@ def test_bad_cuts_are_clear_errors(monkeypatch, capsys, tmp_path):
         monkeypatch, capsys, "evaluate", *SMALL, "--cuts", "1.5", "--out", str(tmp_path / "r")
     )
     assert code == 2 and "cuts must be fractions in [0, 1)" in err
+
+
+def test_fractured_and_budget_commands_write_their_runs(monkeypatch, capsys, tmp_path):
+    common = ["--model", "testbed:random", "--num-problems", "1", "--no-progress"]
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        "fractured",
+        *common,
+        "-n",
+        "2",
+        "-H",
+        "2",
+        "-m",
+        "2",
+        "--max-tokens",
+        "12",
+        "--answer-max-tokens",
+        "4",
+        "--out",
+        str(tmp_path / "f"),
+    )
+    assert code == 0, err
+    assert {"passk_vs_tokens.png", "summary.json", "report.md"} <= {
+        p.name for p in (tmp_path / "f").iterdir()
+    }
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        "budget",
+        *common,
+        "-n",
+        "1",
+        "--thinking",
+        "4,-1",
+        "--solution",
+        "3",
+        "--max-thinking",
+        "8",
+        "--out",
+        str(tmp_path / "b"),
+    )
+    assert code == 0, err
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert [r["thinking_budget"] for r in summary["budgets"]] == [4, -1]
+    assert summary["budgets"][0]["thinking_tokens"] <= 4 and (tmp_path / "b" / "budgets.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["fractured", "-n", "0"], "n must be at least 1"),
+        (["fractured", "-H", "0"], "H must be at least 1"),
+        (["fractured", "-m", "0"], "m must be at least 1"),
+        (["fractured", "--cut-by", "words"], "cut_by must be"),
+        (["budget", "--thinking", "16,-3"], "thinking budget must be -1 (unlimited) or >= 1"),
+        (["budget", "--thinking", "many"], "--thinking expects comma-separated integers"),
+        (["budget", "--solution", "0"], "solution budget must be >= 1"),
+    ],
+)
+def test_sampling_method_errors(monkeypatch, capsys, tmp_path, args, message):
+    code, _, err = run_cli(
+        monkeypatch, capsys, *args, "--model", "testbed:random", "--out", str(tmp_path / "r")
+    )
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

@@ -38,3 +38,24 @@ def metrics_table(title: str, rows: list[tuple[str, str]]) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+def load_task(task: str, dataset: str | None, settings: list[str] | None):
+    """The task object from --task/--set or --dataset (validated before any model is loaded)."""
+    from reasonlab.tasks import create_task
+
+    options = parse_settings(settings)
+    if dataset and options:
+        raise ReasonlabError("--set applies to --task, not to --dataset")
+    return create_task("jsonl", path=dataset) if dataset else create_task(task, **options)
+
+
+def load_engine(
+    engine: str, model: str, device: str, dtype: str, think_open: str | None, think_close: str | None
+):
+    """(engine, think format) for a model."""
+    from reasonlab.engines import create_engine
+    from reasonlab.models.think import detect_think_format
+
+    eng = create_engine(engine, model, device=device, dtype=dtype)
+    return eng, detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)

@@ -12,14 +12,18 @@ import typing
 
 import typer
 
-from reasonlab.cli.common import console, default_run_dir, metrics_table, parse_settings
+from reasonlab.cli.common import (
+    console,
+    default_run_dir,
+    load_engine,
+    load_task,
+    metrics_table,
+    parse_settings,
+)
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
-from reasonlab.engines import create_engine
 from reasonlab.jobs import evaluate as ev
 from reasonlab.jobs.generate import GenerateConfig, config_dict, plot_lengths, report_markdown, run_generate
-from reasonlab.models.think import detect_think_format
-from reasonlab.tasks import create_task
 
 D = ev.EvaluateConfig()
 
@@ -94,11 +98,8 @@ def generate(
         cfg = GenerateConfig(**fields)
     cfg.validate()
     cfg.sampling_params()  # validates sampling flags before anything is loaded
-    if dataset and cfg.task_options:
-        raise ReasonlabError("--set applies to --task, not to --dataset")
-    task_obj = create_task("jsonl", path=dataset) if dataset else create_task(cfg.task, **cfg.task_options)
-    eng = create_engine(engine, model, device=device, dtype=dtype)
-    think = detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)
+    task_obj = load_task(task, dataset, settings)
+    eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     if thinking_budget != -1:
         think.require("--thinking-budget")
     if fractions:

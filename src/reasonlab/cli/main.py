@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
 from reasonlab.cli import models, tasks, testbed
 from reasonlab.core.errors import ReasonlabError
@@ -21,6 +22,8 @@ app.add_typer(models.app, name="models")
 app.add_typer(testbed.app, name="testbed")
 app.command()(generate_cmd.generate)
 app.command("evaluate")(generate_cmd.evaluate)
+app.command()(fractured_cmd.fractured)
+app.command()(fractured_cmd.budget)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from reasonlab.core.runs import Run
 from reasonlab.engines.base import CompletionOutput, Engine, SamplingParams
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
-from reasonlab.sampling.budget import generate_with_thinking_budget
+from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
 from reasonlab.tasks.base import Problem, Task
 
 
@@ -123,8 +123,15 @@ def run_generate(
             if cfg.thinking_budget == -1:
                 results = [[(o, False) for o in r.outputs] for r in engine.generate(prompts, params)]
             else:
-                budgeted = generate_with_thinking_budget(engine, prompts, params, think, cfg.thinking_budget)
-                results = [[(b.output, b.forced_close) for b in row] for row in budgeted]
+                budget = ElasticBudget(
+                    thinking=cfg.thinking_budget, solution=cfg.max_tokens - cfg.thinking_budget
+                )
+                budgeted = budgeted_generate(engine, prompts, params, think, budget)
+                tok = engine.tokenizer
+                results = [
+                    [(b.as_completion(think, tok, j), b.forced_close) for j, b in enumerate(row)]
+                    for row in budgeted
+                ]
             graded_chunk = [
                 [grade_sample(task, problem, o, think, forced) for o, forced in samples]
                 for problem, samples in zip(chunk, results)

@@ -1,0 +1,209 @@
+"""`reasonlab fractured` and `reasonlab budget`: the sampling methods of the main job."""
+
+from __future__ import annotations
+
+import typer
+
+from reasonlab.cli.common import (
+    console,
+    default_run_dir,
+    load_engine,
+    load_task,
+    metrics_table,
+    parse_settings,
+)
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.runs import Run
+from reasonlab.jobs import budget as bj
+from reasonlab.jobs import fractured as fj
+
+F = fj.FracturedJobConfig()
+B = bj.BudgetJobConfig()
+
+
+def fractured(
+    model: str = typer.Option(F.model, help="Local Hugging Face folder or testbed:<name>."),
+    task: str = typer.Option(F.task, help="Registered task."),
+    dataset: str = typer.Option(None, help='JSONL file of {"problem", "answer"} lines (instead of --task).'),
+    settings: list[str] = typer.Option(None, "--set", help="Task option key=value (repeatable)."),
+    num_problems: int = typer.Option(F.num_problems),
+    n: int = typer.Option(F.n, "-n", help="Trajectories per problem."),
+    H: int = typer.Option(F.H, "-H", help="Cut depths per trajectory (the last is the full thinking)."),
+    m: int = typer.Option(F.m, "-m", help="Forced answers per cut."),
+    cut_by: str = typer.Option(F.cut_by, help="tokens (as the paper) or steps (at step delimiters)."),
+    temperature: float = typer.Option(F.temperature),
+    top_p: float = typer.Option(F.top_p),
+    max_tokens: int = typer.Option(F.max_tokens, help="Cap per trajectory."),
+    answer_max_tokens: int = typer.Option(F.answer_max_tokens, help="Cap per forced answer."),
+    block_size: int = typer.Option(F.block_size, help="Round cuts down to this multiple (16 for vLLM)."),
+    early_first: int = typer.Option(F.early_first, help="Early stopping: first probed cut index."),
+    early_interval: int = typer.Option(F.early_interval, help="Early stopping: probe every this many cuts."),
+    seed: int = typer.Option(F.seed),
+    system_prompt: str = typer.Option(None),
+    think_open: str = typer.Option(None),
+    think_close: str = typer.Option(None),
+    engine: str = typer.Option(F.engine, help="hf or vllm."),
+    device: str = typer.Option(F.device),
+    dtype: str = typer.Option(F.dtype),
+    chunk: int = typer.Option(F.chunk, help="Problems per engine call and per checkpoint."),
+    out: str = typer.Option(None, help="Run folder (default runs/fractured-<config hash>)."),
+    overwrite: bool = typer.Option(False),
+    progress: bool = typer.Option(True),
+) -> None:
+    """Fractured sampling: n trajectories x H cuts x m answers; pass@k vs tokens per axis."""
+    cfg = fj.FracturedJobConfig(
+        model=model,
+        engine=engine,
+        task="jsonl" if dataset else task,
+        task_options=parse_settings(settings),
+        dataset=dataset,
+        num_problems=num_problems,
+        n=n,
+        H=H,
+        m=m,
+        cut_by=cut_by,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        answer_max_tokens=answer_max_tokens,
+        block_size=block_size,
+        early_first=early_first,
+        early_interval=early_interval,
+        seed=seed,
+        system_prompt=system_prompt,
+        think_open=think_open,
+        think_close=think_close,
+        device=device,
+        dtype=dtype,
+        chunk=chunk,
+    )
+    cfg.validate()
+    if num_problems < 1:
+        raise ReasonlabError(f"num_problems must be at least 1, got {num_problems}")
+    task_obj = load_task(task, dataset, settings)
+    eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
+    think.require("fractured sampling")
+    config = fj.config_dict(cfg)
+    run = Run.open(out or default_run_dir("fractured", config), config, overwrite=overwrite)
+    if run.resumed:
+        console.print(f"resuming: {run.resumed} problems already done in {run.partial}")
+    summary = fj.run_fractured(cfg, eng, task_obj, think, run, progress=progress)
+    fj.plot_curves(summary, run.path("passk_vs_tokens.png"), f"{model}: pass@k vs tokens")
+    folder = run.finish(summary, fj.report_markdown(cfg, summary))
+    rows = []
+    for axis, c in summary["curves"].items():
+        rows.append(
+            (f"{axis}: pass@1 -> pass@{len(c['pass@k'])}", f"{c['pass@k'][0]:.3f} -> {c['pass@k'][-1]:.3f}")
+        )
+        rows.append(
+            (
+                f"{axis}: tokens, slope / ln, R^2",
+                f"{c['budget'][0]:.0f}-{c['budget'][-1]:.0f}, {c['fit']['slope']:.4f}, {c['fit']['r2']:.2f}",
+            )
+        )
+    rows += [(f"vote: {k}", f"{v:.3f}") for k, v in summary["majority_vote"].items()]
+    e = summary["early_stopping"]
+    rows.append(
+        (
+            "early stop: tokens saved, acc",
+            f"{100 * e['tokens_saved']:.1f}%, {e['accuracy_early']:.3f} vs {e['accuracy_full']:.3f}",
+        )
+    )
+    meas = summary["measured"]
+    rows.append(
+        (
+            "per problem: generated / prefill computed / reused",
+            f"{meas['generated_per_problem']:.0f} / {meas['prefill_computed_per_problem']:.0f} / "
+            f"{meas['prefill_reused_per_problem']:.0f}",
+        )
+    )
+    if summary["collapsed_cuts"]:
+        rows.append(("collapsed cuts (thinking shorter than H)", str(summary["collapsed_cuts"])))
+    console.print(metrics_table(f"fractured: {model}", rows))
+    console.print(f"run folder: {folder}")
+
+
+def parse_budgets(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ReasonlabError(
+            f"--thinking expects comma-separated integers like 16,32,-1, got {text!r}"
+        ) from None
+    if not values:
+        raise ReasonlabError("--thinking needs at least one budget")
+    return values
+
+
+def budget(
+    model: str = typer.Option(B.model, help="Local Hugging Face folder or testbed:<name>."),
+    task: str = typer.Option(B.task),
+    dataset: str = typer.Option(None),
+    settings: list[str] = typer.Option(None, "--set", help="Task option key=value (repeatable)."),
+    num_problems: int = typer.Option(B.num_problems),
+    n: int = typer.Option(B.n, "-n", help="Samples per problem."),
+    thinking: str = typer.Option(",".join(map(str, B.thinking)), help="Thinking budgets t, -1 = unlimited."),
+    solution: int = typer.Option(B.solution, help="Solution budget s."),
+    wrap_up: str = typer.Option(None, help="Message inserted before a forced close."),
+    min_thinking: int = typer.Option(B.min_thinking, help='Replace an earlier close with "Wait" (s1).'),
+    max_thinking: int = typer.Option(B.max_thinking, help="Cap for t = -1."),
+    temperature: float = typer.Option(B.temperature),
+    top_p: float = typer.Option(B.top_p),
+    seed: int = typer.Option(B.seed),
+    system_prompt: str = typer.Option(None),
+    think_open: str = typer.Option(None),
+    think_close: str = typer.Option(None),
+    engine: str = typer.Option(B.engine),
+    device: str = typer.Option(B.device),
+    dtype: str = typer.Option(B.dtype),
+    chunk: int = typer.Option(B.chunk),
+    out: str = typer.Option(None, help="Run folder (default runs/budget-<config hash>)."),
+    overwrite: bool = typer.Option(False),
+    progress: bool = typer.Option(True),
+) -> None:
+    """Elastic budgets: accuracy and tokens for each thinking budget t with solution budget s."""
+    cfg = bj.BudgetJobConfig(
+        model=model,
+        engine=engine,
+        task="jsonl" if dataset else task,
+        task_options=parse_settings(settings),
+        dataset=dataset,
+        num_problems=num_problems,
+        n=n,
+        thinking=parse_budgets(thinking),
+        solution=solution,
+        wrap_up=wrap_up,
+        min_thinking=min_thinking,
+        max_thinking=max_thinking,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+        system_prompt=system_prompt,
+        think_open=think_open,
+        think_close=think_close,
+        device=device,
+        dtype=dtype,
+        chunk=chunk,
+    )
+    cfg.budgets()  # validates every budget
+    if num_problems < 1 or n < 1:
+        raise ReasonlabError(f"num_problems and n must be at least 1, got {num_problems} and {n}")
+    task_obj = load_task(task, dataset, settings)
+    eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
+    think.require("thinking budgets")
+    config = bj.config_dict(cfg)
+    run = Run.open(out or default_run_dir("budget", config), config, overwrite=overwrite)
+    summary = bj.run_budget(cfg, eng, task_obj, think, run, progress=progress)
+    bj.plot_budgets(summary, run.path("budgets.png"), f"{model}: accuracy under thinking budgets")
+    folder = run.finish(summary, bj.report_markdown(cfg, summary))
+    rows = [
+        (
+            ("t=unlimited" if r["thinking_budget"] == -1 else f"t={r['thinking_budget']}")
+            + f", s={r['solution_budget']}",
+            f"acc {r['accuracy']:.3f}, {r['tokens']:.1f} tok ({r['thinking_tokens']:.1f} thinking), "
+            f"forced {r['forced_rate']:.0%}",
+        )
+        for r in summary["budgets"]
+    ]
+    console.print(metrics_table(f"budget: {model}", rows))
+    console.print(f"run folder: {folder}")

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.engines import SamplingParams
+from reasonlab.engines.hf import HFEngine
+from reasonlab.jobs.fractured import summarize
+from reasonlab.models.loading import chat_prompt_ids
+from reasonlab.models.think import ThinkFormat, detect_think_format
+from reasonlab.sampling.fractured import FracturedConfig, fractured_sample, step_cuts, token_cuts
+from reasonlab.tasks import create_task
+
+TASK = create_task("arith")
+
+
+def test_token_cuts_are_even_by_tokens_and_end_at_the_full_trace():
+    assert token_cuts(100, 4) == [25, 50, 75, 100]
+    assert token_cuts(100, 4, block=16) == [16, 48, 64, 100]
+    assert token_cuts(3, 5) == [0, 1, 1, 2, 3]  # shorter than H: cuts collapse
+
+
+def test_step_cuts_fall_just_after_step_delimiters(tiny):
+    tok = tiny[1]
+    ids = tok.encode("1+2=3\n\n3+4=7\n\n7+1=8\n\nSo 8.", add_special_tokens=False)
+    cuts = step_cuts(ids, 4, tok, "\n\n")
+    assert cuts[-1] == len(ids)
+    assert [tok.decode(ids[:c])[-2:] for c in cuts[:-1]] == ["\n\n"] * 3
+
+
+def test_config_is_validated():
+    for kwargs, message in [
+        ({"n": 0}, "n must be at least 1"),
+        ({"H": 0}, "H must be at least 1"),
+        ({"m": 0}, "m must be at least 1"),
+        ({"cut_by": "words"}, "cut_by must be"),
+    ]:
+        with pytest.raises(ReasonlabError, match=message):
+            FracturedConfig(**kwargs).validate()
+
+
+@pytest.fixture
+def fake_think(tiny):
+    """A think format whose close marker is a token the greedy random model writes early on."""
+    engine = HFEngine(*tiny)
+    prompt = chat_prompt_ids(tiny[1], TASK.problem(0).question)
+    ids = (
+        engine.generate([prompt], SamplingParams(temperature=0, max_tokens=60, ignore_eos=True))[0]
+        .outputs[0]
+        .token_ids
+    )
+    return ThinkFormat(open_ids=None, close_ids=(ids[20],), close_text=tiny[1].decode([ids[20]]))
+
+
+def test_shapes_reuse_and_greedy_equivalence_with_and_without_prefix_caching(tiny, fake_think):
+    cfg = FracturedConfig(n=2, H=4, m=3, temperature=0, max_tokens=40, answer_max_tokens=6, chunk=2)
+    problems = TASK.problems(2)
+    warm = fractured_sample(HFEngine(*tiny), TASK, problems, fake_think, cfg)
+    cold = fractured_sample(HFEngine(*tiny, enable_prefix_caching=False), TASK, problems, fake_think, cfg)
+    for w, c in zip(warm, cold):
+        assert w.scores.shape == (2, 4, 3) and len(w.preds[0][3]) == 3
+        assert w.preds == c.preds and np.array_equal(w.answer_tokens, c.answer_tokens)
+        assert (np.diff(w.cut_tokens, axis=1) >= 0).all() and (w.cut_tokens[:, -1] == w.thinking_tokens).all()
+        # Same prompts either way; with the cache, a branch computes only marker + delimiter (3 tokens).
+        prompt_len = len(chat_prompt_ids(tiny[1], TASK.problem(int(w.id.split("-")[-1])).question))
+        branches = 2 * 4 - w.collapsed_cuts
+        assert c.usage.prefill_reused == 0
+        assert w.usage.prefill_computed + w.usage.prefill_reused == c.usage.prefill_computed
+        assert w.usage.prefill_computed - prompt_len <= 3 * branches
+
+
+def test_the_full_cut_reuses_the_trajectorys_own_solution(tiny, fake_think):
+    cfg = FracturedConfig(n=1, H=2, m=2, temperature=0, max_tokens=40, answer_max_tokens=6)
+    engine = HFEngine(*tiny)
+    [r] = fractured_sample(engine, TASK, TASK.problems(1), fake_think, cfg)
+    assert r.closed.all()
+    thinking_len = r.thinking_tokens[0]
+    assert r.answer_tokens[0, 1, 0] == r.trajectory_tokens[0] - thinking_len - 1
+
+
+def test_short_thinking_collapses_cuts_and_never_closed_traces_still_count(tiny):
+    think = detect_think_format(tiny[1])  # the random model never writes </think>
+    cfg = FracturedConfig(n=2, H=8, m=1, temperature=1.0, max_tokens=5, answer_max_tokens=4, seed=1)
+    [r] = fractured_sample(HFEngine(*tiny), TASK, TASK.problems(1), think, cfg)
+    assert not r.closed.any() and r.collapsed_cuts > 0
+    assert r.scores.dtype == bool and not r.scores.any()  # unparseable answers are wrong, not errors
+    summary = summarize([r], cfg, num_params=1000)
+    assert summary["never_closed_trajectories"] == 2 and summary["collapsed_cuts"] == r.collapsed_cuts
+    assert set(summary["curves"]) == {"n", "H", "m", "joint"}
