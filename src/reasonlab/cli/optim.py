@@ -1,0 +1,40 @@
+"""`reasonlab optim bench`: the GaLore / GaLore+ benchmarks, with a report and plots."""
+
+from __future__ import annotations
+
+import typer
+
+from reasonlab.cli.common import console
+
+app = typer.Typer(help="Memory-efficient optimizers (GaLore, GaLore+).", no_args_is_help=True)
+
+
+@app.command()
+def bench(
+    out: str = typer.Option("runs/optim-bench", help="Folder for results.json, report.md and plots."),
+    hidden: int = typer.Option(4096, help="Projector benchmark: attention is hidden x hidden."),
+    mlp: int = typer.Option(11008, help="Projector benchmark: MLP is hidden x mlp."),
+    heads: int = typer.Option(32),
+    rank: int = typer.Option(128),
+    ft_hidden: int = typer.Option(1024, help="Fine-tuning model width."),
+    ft_steps: int = typer.Option(50),
+    ft_gaps: str = typer.Option("10,50,200", help="update_proj_gap values for the fine-tuning runs."),
+    progress: bool = typer.Option(True),
+) -> None:
+    """Refresh time and energy (svd, rsi, cross_head), fine-tuning time split and loss, state memory."""
+    from reasonlab.core.errors import ReasonlabError
+    from reasonlab.optim.bench import BenchConfig, run_all
+    from reasonlab.optim.bench_report import write_report
+
+    try:
+        gaps = [int(x) for x in ft_gaps.split(",") if x.strip()]
+    except ValueError:
+        raise ReasonlabError(f"--ft-gaps expects comma-separated integers, got {ft_gaps!r}") from None
+    if min([hidden, mlp, heads, rank, ft_hidden, ft_steps, *gaps]) < 1 or hidden % heads:
+        raise ReasonlabError("sizes must be positive and hidden divisible by heads")
+    cfg = BenchConfig(
+        hidden=hidden, mlp=mlp, heads=heads, rank=rank, ft_hidden=ft_hidden, ft_steps=ft_steps, ft_gaps=gaps
+    )
+    results = run_all(cfg, progress=progress)
+    console.print(write_report(results, out), markup=False)
+    console.print(f"report: {out}/report.md")
