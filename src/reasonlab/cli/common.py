@@ -59,3 +59,11 @@ def load_engine(
 
     eng = create_engine(engine, model, device=device, dtype=dtype)
     return eng, detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)
+
+
+def config_from(cls, values: dict, **overrides):
+    """A config dataclass from a command's local variables: its fields ARE the CLI flags."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{**{k: v for k, v in values.items() if k in names}, **overrides})

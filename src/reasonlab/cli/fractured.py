@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from reasonlab.cli.common import (
+    config_from,
     console,
     default_run_dir,
     load_engine,
@@ -51,31 +52,11 @@ def fractured(
     progress: bool = typer.Option(True),
 ) -> None:
     """Fractured sampling: n trajectories x H cuts x m answers; pass@k vs tokens per axis."""
-    cfg = fj.FracturedJobConfig(
-        model=model,
-        engine=engine,
+    cfg = config_from(
+        fj.FracturedJobConfig,
+        locals(),
         task="jsonl" if dataset else task,
         task_options=parse_settings(settings),
-        dataset=dataset,
-        num_problems=num_problems,
-        n=n,
-        H=H,
-        m=m,
-        cut_by=cut_by,
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
-        answer_max_tokens=answer_max_tokens,
-        block_size=block_size,
-        early_first=early_first,
-        early_interval=early_interval,
-        seed=seed,
-        system_prompt=system_prompt,
-        think_open=think_open,
-        think_close=think_close,
-        device=device,
-        dtype=dtype,
-        chunk=chunk,
     )
     cfg.validate()
     if num_problems < 1:
@@ -162,28 +143,12 @@ def budget(
     progress: bool = typer.Option(True),
 ) -> None:
     """Elastic budgets: accuracy and tokens for each thinking budget t with solution budget s."""
-    cfg = bj.BudgetJobConfig(
-        model=model,
-        engine=engine,
+    cfg = config_from(
+        bj.BudgetJobConfig,
+        locals(),
         task="jsonl" if dataset else task,
         task_options=parse_settings(settings),
-        dataset=dataset,
-        num_problems=num_problems,
-        n=n,
         thinking=parse_budgets(thinking),
-        solution=solution,
-        wrap_up=wrap_up,
-        min_thinking=min_thinking,
-        max_thinking=max_thinking,
-        temperature=temperature,
-        top_p=top_p,
-        seed=seed,
-        system_prompt=system_prompt,
-        think_open=think_open,
-        think_close=think_close,
-        device=device,
-        dtype=dtype,
-        chunk=chunk,
     )
     cfg.budgets()  # validates every budget
     if num_problems < 1 or n < 1:

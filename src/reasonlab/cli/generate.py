@@ -13,6 +13,7 @@ import typing
 import typer
 
 from reasonlab.cli.common import (
+    config_from,
     console,
     default_run_dir,
     load_engine,
@@ -70,32 +71,12 @@ def generate(
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Sample problems, grade the answers, report pass@k, majority vote and token cost."""
-    fields = dict(
-        model=model,
-        engine=engine,
-        task="jsonl" if dataset else task,
-        task_options=parse_settings(settings),
-        dataset=dataset,
-        num_problems=num_problems,
-        n=n,
-        temperature=temperature,
-        top_p=top_p,
-        top_k=top_k,
-        max_tokens=max_tokens,
-        thinking_budget=thinking_budget,
-        seed=seed,
-        system_prompt=system_prompt,
-        think_open=think_open,
-        think_close=think_close,
-        device=device,
-        dtype=dtype,
-        chunk=chunk,
-    )
+    overrides = dict(task="jsonl" if dataset else task, task_options=parse_settings(settings))
     fractions = parse_cuts(cuts)
     if fractions:
-        cfg = ev.EvaluateConfig(**fields, cuts=fractions, answer_max_tokens=answer_max_tokens)
+        cfg = config_from(ev.EvaluateConfig, locals(), **overrides, cuts=fractions)
     else:
-        cfg = GenerateConfig(**fields)
+        cfg = config_from(GenerateConfig, locals(), **overrides)
     cfg.validate()
     cfg.sampling_params()  # validates sampling flags before anything is loaded
     task_obj = load_task(task, dataset, settings)
