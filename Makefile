@@ -19,8 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/reasonlab generate --model testbed:random --task arith --num-problems 8 -n 4 \
-	  --max-tokens 96 --out runs/demo --overwrite
+	$(VENV)/bin/reasonlab fractured --out runs/demo --overwrite
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

@@ -48,6 +48,32 @@ def measure(name: str, num_problems: int, n: int) -> dict:
     return {"config": config_dict(cfg), "summary": summary}
 
 
+def bars(results: dict[str, dict]) -> str:
+    """The testbed issue's quality bars, checked against the measurements."""
+    lines = ["## Quality bars (testbed issue), as measured"]
+    if "target" in results:
+        t = results["target"]
+        depth = t["accuracy_by_thinking_depth"]
+        rising = all(
+            depth[a]["accuracy"] <= depth[b]["accuracy"] for a, b in zip(list(depth), list(depth)[1:])
+        )
+        lines.append(
+            f"- target pass@1 >= 70%: {100 * t['pass@1']:.1f}% -> {'met' if t['pass@1'] >= 0.7 else 'NOT met'}"
+        )
+        lines.append(
+            f"- accuracy rises with thinking depth and the 25% cut is well below full thinking: "
+            f"{'met' if rising and depth['0.25']['accuracy'] < 0.5 * depth['1.0']['accuracy'] else 'NOT met'}"
+        )
+    if {"target", "draft"} <= results.keys():
+        tp, dp = 100 * results["target"]["pass@1"], 100 * results["draft"]["pass@1"]
+        ok = 30 <= dp <= tp - 15
+        lines.append(
+            f"- draft pass@1 in [30%, target - 15 = {tp - 15:.1f}%]: {dp:.1f}% -> {'met' if ok else 'NOT met'}"
+            + ("" if ok else " (this recipe trains the draft too well; fewer steps are needed)")
+        )
+    return "\n".join(lines) + "\n"
+
+
 def card(name: str, evaluation: dict) -> str:
     folder = TESTBED_DIR / name
     log = json.loads((folder / "training_log.json").read_text())
@@ -87,7 +113,8 @@ markers), context {config["max_position_embeddings"]}.
   early. Real reasoning models reach an answer before the end of thinking and spend the rest
   verifying; fractured sampling and thinking budgets only make sense on a model that does too.
 - Recipe: {log["steps"]} steps of AdamW (betas 0.9/0.95, weight decay {preset.weight_decay}), batch {preset.batch_size}
-  sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and cosine decay to {preset.min_lr_ratio:.0%},
+  sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and cosine decay to {preset.min_lr_ratio:.0%} at step
+  {preset.cosine_steps or log["steps"]} (then that floor),
   gradient clipping 1.0, bfloat16 autocast: {log["bf16_autocast"]}.
 - Time: {log["train_seconds"] / 60:.1f} minutes on 2 CPU cores (this run's wall clock, including any time the
   machine spent on other work). Final batch loss {log["final_loss"]:.3f}. Loss curve: `loss_curve.png`.
@@ -119,13 +146,18 @@ def main() -> None:
     parser.add_argument("--num-problems", type=int, default=200)
     parser.add_argument("-n", type=int, default=4)
     parser.add_argument("--models", nargs="+", default=["target", "draft"])
+    parser.add_argument("--render-only", action="store_true", help="rewrite the cards from evaluation.json")
     args = parser.parse_args()
-    results = {}
+    evaluations = {}
     for name in args.models:
-        evaluation = measure(name, args.num_problems, args.n)
-        write_json(TESTBED_DIR / name / "evaluation.json", evaluation)
-        write_atomic(TESTBED_DIR / name / "README.md", card(name, evaluation))
-        results[name] = evaluation["summary"]
+        if args.render_only:
+            evaluations[name] = json.loads((TESTBED_DIR / name / "evaluation.json").read_text())
+        else:
+            evaluations[name] = measure(name, args.num_problems, args.n)
+            write_json(TESTBED_DIR / name / "evaluation.json", evaluations[name])
+    results = {name: e["summary"] for name, e in evaluations.items()}
+    for name, evaluation in evaluations.items():
+        write_atomic(TESTBED_DIR / name / "README.md", card(name, evaluation) + "\n" + bars(results))
     for name, s in results.items():
         depth = {f: round(100 * d["accuracy"], 1) for f, d in s["accuracy_by_thinking_depth"].items()}
         print(

@@ -14,6 +14,7 @@ class TestbedPreset:
     heads: int
     kv_heads: int
     steps: int
+    cosine_steps: int | None = None  # cosine decay ends here; later steps stay at the floor lr
     batch_size: int = 32
     lr: float = 2e-3
     warmup: int = 200
@@ -24,7 +25,7 @@ class TestbedPreset:
 
 PRESETS: dict[str, TestbedPreset] = {
     # ~5.1M parameters; sized so training fits in about 40 minutes on 2 CPU cores.
-    "target": TestbedPreset(hidden=256, layers=7, heads=8, kv_heads=4, steps=1100),
+    "target": TestbedPreset(hidden=256, layers=7, heads=8, kv_heads=4, steps=1500, cosine_steps=1100),
     # ~1.1M parameters; same tokenizer, weaker on purpose (RSD needs a draft/target pair).
-    "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=600),
+    "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=2000, lr=3e-3),
 }

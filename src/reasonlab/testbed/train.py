@@ -49,10 +49,12 @@ class TrainConfig:
 
 
 def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
-    """Linear warm-up, then cosine decay to min_lr_ratio of the peak."""
+    """Linear warm-up, cosine decay to min_lr_ratio of the peak at `cosine_steps` (default: the
+    end), then the floor."""
     if step < preset.warmup:
         return preset.lr * (step + 1) / preset.warmup
-    progress = (step - preset.warmup) / max(1, total - preset.warmup)
+    end = min(preset.cosine_steps or total, total)
+    progress = min(1.0, (step - preset.warmup) / max(1, end - preset.warmup))
     return preset.lr * (
         preset.min_lr_ratio + (1 - preset.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
     )
