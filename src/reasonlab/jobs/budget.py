@@ -11,6 +11,7 @@ from reasonlab.core.cost import Usage, total_usage
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine, SamplingParams
+from reasonlab.jobs.common import RunInputs
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
@@ -18,12 +19,7 @@ from reasonlab.tasks.base import Task
 
 
 @dataclass
-class BudgetJobConfig:
-    model: str = "testbed:target"
-    engine: str = "hf"
-    task: str = "arith"
-    task_options: dict[str, Any] = field(default_factory=dict)
-    dataset: str | None = None
+class BudgetJobConfig(RunInputs):
     num_problems: int = 32
     n: int = 4
     thinking: list[int] = field(default_factory=lambda: [16, 32, 64, -1])  # t values; -1 = unlimited
@@ -34,11 +30,6 @@ class BudgetJobConfig:
     temperature: float = 0.6
     top_p: float = 0.95
     seed: int = 0
-    system_prompt: str | None = None
-    think_open: str | None = None
-    think_close: str | None = None
-    device: str = "cpu"
-    dtype: str = "auto"
     chunk: int = 8
 
     def budgets(self) -> list[ElasticBudget]:

@@ -8,7 +8,7 @@ fitted as pass@k = C log B + c; voting variants; early stopping; and the measure
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import numpy as np
 from reasonlab.core.cost import Usage, estimate_flops, total_usage
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine
+from reasonlab.jobs.common import RunInputs
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.fractured import FracturedConfig, ProblemResult, fractured_sample
 from reasonlab.sampling.fractured_metrics import (
@@ -33,17 +34,8 @@ from reasonlab.tasks.base import Task
 
 
 @dataclass
-class FracturedJobConfig(FracturedConfig):
-    model: str = "testbed:target"
-    engine: str = "hf"
-    task: str = "arith"
-    task_options: dict[str, Any] = field(default_factory=dict)
-    dataset: str | None = None
+class FracturedJobConfig(FracturedConfig, RunInputs):
     num_problems: int = 24
-    think_open: str | None = None
-    think_close: str | None = None
-    device: str = "cpu"
-    dtype: str = "auto"
 
 
 def run_fractured(

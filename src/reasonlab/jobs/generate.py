@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reasonlab.core.cost import Usage, estimate_flops
@@ -18,6 +18,7 @@ from reasonlab.core.passk import majority_vote, mean_pass_at_k
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import CompletionOutput, Engine, SamplingParams
+from reasonlab.jobs.common import RunInputs
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
@@ -25,12 +26,7 @@ from reasonlab.tasks.base import Problem, Task
 
 
 @dataclass
-class GenerateConfig:
-    model: str = "testbed:target"  # local Hugging Face folder or testbed:<name>
-    engine: str = "hf"  # hf (transformers) or vllm
-    task: str = "arith"  # registered task name
-    task_options: dict[str, Any] = field(default_factory=dict)  # task config (--set key=value)
-    dataset: str | None = None  # a {"problem","answer"} JSONL file instead of --task
+class GenerateConfig(RunInputs):
     num_problems: int = 16
     n: int = 4  # samples per problem
     temperature: float = 0.6
@@ -39,11 +35,6 @@ class GenerateConfig:
     max_tokens: int = 512
     thinking_budget: int = -1  # cap on thinking tokens, -1 = unlimited (forces the close marker)
     seed: int = 0
-    system_prompt: str | None = None
-    think_open: str | None = None  # override the detected thinking markers
-    think_close: str | None = None
-    device: str = "cpu"
-    dtype: str = "auto"
     chunk: int = 8  # problems per engine call (and per checkpoint)
 
     def validate(self) -> None:
