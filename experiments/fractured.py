@@ -19,7 +19,8 @@ import numpy as np
 
 from reasonlab.core.runs import Run, write_atomic
 from reasonlab.engines.hf import HFEngine
-from reasonlab.jobs.fractured import FracturedJobConfig, config_dict, plot_curves, run_fractured
+from reasonlab.jobs.common import config_dict
+from reasonlab.jobs.fractured import FracturedJobConfig, plot_curves, run_fractured
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 

@@ -14,8 +14,8 @@ import json
 
 from reasonlab.core.runs import Run, write_atomic, write_json
 from reasonlab.engines.hf import HFEngine
+from reasonlab.jobs.common import config_dict
 from reasonlab.jobs.evaluate import EvaluateConfig, plot_depth, run_evaluate
-from reasonlab.jobs.generate import config_dict
 from reasonlab.models.loading import TESTBED_DIR
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task

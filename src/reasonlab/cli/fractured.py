@@ -17,6 +17,7 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.jobs import budget as bj
 from reasonlab.jobs import fractured as fj
+from reasonlab.jobs.common import config_dict
 
 F = fj.FracturedJobConfig()
 B = bj.BudgetJobConfig()
@@ -64,7 +65,7 @@ def fractured(
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("fractured sampling")
-    config = fj.config_dict(cfg)
+    config = config_dict(cfg)
     run = Run.open(out or default_run_dir("fractured", config), config, overwrite=overwrite)
     if run.resumed:
         console.print(f"resuming: {run.resumed} problems already done in {run.partial}")
@@ -156,7 +157,7 @@ def budget(
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("thinking budgets")
-    config = bj.config_dict(cfg)
+    config = config_dict(cfg)
     run = Run.open(out or default_run_dir("budget", config), config, overwrite=overwrite)
     summary = bj.run_budget(cfg, eng, task_obj, think, run, progress=progress)
     bj.plot_budgets(summary, run.path("budgets.png"), f"{model}: accuracy under thinking budgets")

@@ -24,7 +24,8 @@ from reasonlab.cli.common import (
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.jobs import evaluate as ev
-from reasonlab.jobs.generate import GenerateConfig, config_dict, plot_lengths, report_markdown, run_generate
+from reasonlab.jobs.common import config_dict
+from reasonlab.jobs.generate import GenerateConfig, plot_lengths, report_markdown, run_generate
 
 D = ev.EvaluateConfig()
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from reasonlab.core.cost import Usage
+from reasonlab.core.cost import Usage, total_usage
 from reasonlab.core.errors import ReasonlabError
 
 
@@ -89,7 +89,7 @@ class RequestOutput:
 
     @property
     def usage(self) -> Usage:
-        return sum((o.usage for o in self.outputs), Usage())
+        return total_usage([o.usage for o in self.outputs])
 
 
 class Engine(Protocol):

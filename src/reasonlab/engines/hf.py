@@ -176,6 +176,7 @@ class HFEngine:
         ]
         active = list(range(len(rows)))
         positions = mask.sum(-1)  # next position of each row
+        padded = bool((mask == 0).any())
         stops = _StopChecker(self.tokenizer, sp, self.eos_ids)
         while True:
             chosen = next_tokens(logits, sp, generator)
@@ -199,8 +200,9 @@ class HFEngine:
                 cache.batch_select_indices(index)
                 mask, chosen, positions = mask[index], chosen[index], positions[index]
                 active = [active[s] for s in keep]
+                # Appended columns are all ones, so only dropping rows can change this.
+                padded = bool((mask == 0).any())
             mask = torch.cat([mask, mask.new_ones(len(active), 1)], dim=1)
-            padded = bool((mask == 0).any())
             logits = self._forward(chosen[:, None], mask if padded else None, positions[:, None], cache)
             positions = positions + 1
         return self._collect(prompts, rows, usages, stops)

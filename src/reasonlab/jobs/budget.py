@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -137,7 +137,3 @@ def report_markdown(cfg: BudgetJobConfig, summary: dict[str, Any]) -> str:
             f"{r['forced_rate']:.0%} |"
         )
     return "\n".join(lines) + "\n\n![budgets](budgets.png)\n"
-
-
-def config_dict(cfg: BudgetJobConfig) -> dict[str, Any]:
-    return asdict(cfg)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -18,3 +18,8 @@ class RunInputs:
     think_close: str | None = None
     device: str = "cpu"
     dtype: str = "auto"
+
+
+def config_dict(cfg) -> dict[str, Any]:
+    """A job config as the JSON written to config.json (and hashed for default run folders)."""
+    return asdict(cfg)

@@ -8,12 +8,12 @@ fitted as pass@k = C log B + c; voting variants; early stopping; and the measure
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from reasonlab.core.cost import Usage, estimate_flops, total_usage
+from reasonlab.core.cost import estimate_flops, total_usage
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine
 from reasonlab.jobs.common import RunInputs
@@ -219,8 +219,4 @@ def report_markdown(cfg: FracturedJobConfig, summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def config_dict(cfg: FracturedJobConfig) -> dict[str, Any]:
-    return asdict(cfg)
-
-
-__all__ = ["FracturedJobConfig", "Usage", "run_fractured", "summarize"]
+__all__ = ["FracturedJobConfig", "run_fractured", "summarize"]

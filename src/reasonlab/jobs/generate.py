@@ -6,13 +6,12 @@ finished problem is appended to the run's samples.jsonl, so an interrupted run r
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reasonlab.core.cost import Usage, estimate_flops
+from reasonlab.core.cost import Usage, estimate_flops, total_usage
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.passk import majority_vote, mean_pass_at_k
 from reasonlab.core.progress import progress_bar
@@ -130,7 +129,7 @@ def run_generate(
             if augment is not None:
                 augment(chunk, prompts, graded_chunk)
             for problem, prompt, samples, graded in zip(chunk, prompts, results, graded_chunk):
-                usage = sum((o.usage for o, _ in samples), Usage())
+                usage = total_usage([o.usage for o, _ in samples])
                 majority = majority_vote([s["pred"] for s in graded])
                 run.add(
                     {
@@ -151,7 +150,7 @@ def run_generate(
 
 def summarize(records: list[dict[str, Any]], n: int, num_params: int, elapsed_s: float) -> dict[str, Any]:
     correct = [[s["correct"] for s in r["samples"]] for r in records]
-    usage = sum((Usage(**r["usage"]) for r in records), Usage())
+    usage = total_usage([Usage(**r["usage"]) for r in records])
     samples = [s for r in records for s in r["samples"]]
     thinking = [s["thinking_tokens"] for s in samples if s["thinking_tokens"] is not None]
     return {
@@ -171,10 +170,6 @@ def summarize(records: list[dict[str, Any]], n: int, num_params: int, elapsed_s:
         "matmul_params": num_params,
         "wall_seconds_this_session": elapsed_s,
     }
-
-
-def config_dict(cfg: GenerateConfig) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
 
 
 def plot_lengths(records: list[dict[str, Any]], path) -> None:

@@ -6,6 +6,7 @@ states. Used by `reasonlab optim bench` and benchmarks/galore.py.
 
 from __future__ import annotations
 
+import random
 import resource
 import time
 from collections.abc import Callable
@@ -132,8 +133,6 @@ def _ft_model_and_data(cfg: BenchConfig):
     )
     torch.manual_seed(cfg.seed)
     model = LlamaForCausalLM(config)
-    import random
-
     rng, task, rows = random.Random(cfg.seed), create_task("arith", seed=cfg.seed), []
     close = tok.convert_tokens_to_ids("</think>")
     for i in range(cfg.ft_batch):

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,8 +196,6 @@ def _save_model(model, tokenizer, out: Path) -> None:
     """save_pretrained into a temp folder beside `out`, then swap it in (never a half-written model)."""
     tmp = out.with_name(out.name + ".tmp")
     if tmp.exists():
-        import shutil
-
         shutil.rmtree(tmp)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
@@ -204,8 +203,6 @@ def _save_model(model, tokenizer, out: Path) -> None:
         for keep in ("README.md", "evaluation.json"):  # measured figures survive a retrain until remeasured
             if (out / keep).exists() and not (tmp / keep).exists():
                 (out / keep).rename(tmp / keep)
-        import shutil
-
         shutil.rmtree(out)
     tmp.rename(out)
 
