@@ -1,8 +1,10 @@
 import json
 
+import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.tasks import create_task
 from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.tokenizer import build_tokenizer
@@ -24,9 +26,28 @@ def test_batches_depend_only_on_the_step_and_mask_the_prompt():
 
 def test_schedule_warms_up_then_decays():
     p = PRESETS["target"]
-    assert lr_at(0, p, 1000) < lr_at(p.warmup - 1, p, 1000) == p.lr
-    assert lr_at(999, p, 1000) < lr_at(500, p, 1000) < p.lr
-    assert abs(lr_at(1000, p, 1000) - p.lr * p.min_lr_ratio) < 1e-9
+    end = p.cosine_steps
+    assert lr_at(0, p, p.steps) < lr_at(p.warmup - 1, p, p.steps) == p.lr
+    assert lr_at(end - 1, p, p.steps) < lr_at(end // 2, p, p.steps) < p.lr
+    assert abs(lr_at(end, p, p.steps) - p.lr * p.min_lr_ratio) < 1e-9
+    assert lr_at(p.steps - 1, p, p.steps) == lr_at(end, p, p.steps)  # the floor after the decay
+
+
+def test_a_shorter_run_is_a_prefix_of_the_recipe():
+    # With cosine_steps set, the schedule does not depend on the total: stopping early gives exactly
+    # the weights the full recipe had at that step (how the step counts were chosen).
+    p = PRESETS["draft"]
+    assert [lr_at(s, p, 600) for s in range(600)] == [lr_at(s, p, p.steps) for s in range(600)]
+
+
+def test_resuming_with_another_recipe_is_refused(tmp_path):
+    work = tmp_path / "w"
+    train(TrainConfig(model="draft", steps=1, out=str(tmp_path / "a"), work_dir=str(work)), progress=False)
+    with pytest.raises(ReasonlabError, match="another recipe or seed"):
+        train(
+            TrainConfig(model="draft", seed=1, steps=2, out=str(tmp_path / "b"), work_dir=str(work)),
+            progress=False,
+        )
 
 
 def test_a_short_run_saves_a_loadable_model_and_an_interrupted_run_resumes_identically(tmp_path):

@@ -60,8 +60,6 @@ def fractured(
         task_options=parse_settings(settings),
     )
     cfg.validate()
-    if num_problems < 1:
-        raise ReasonlabError(f"num_problems must be at least 1, got {num_problems}")
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("fractured sampling")
@@ -112,8 +110,6 @@ def parse_budgets(text: str) -> list[int]:
         raise ReasonlabError(
             f"--thinking expects comma-separated integers like 16,32,-1, got {text!r}"
         ) from None
-    if not values:
-        raise ReasonlabError("--thinking needs at least one budget")
     return values
 
 
@@ -151,9 +147,7 @@ def budget(
         task_options=parse_settings(settings),
         thinking=parse_budgets(thinking),
     )
-    cfg.budgets()  # validates every budget
-    if num_problems < 1 or n < 1:
-        raise ReasonlabError(f"num_problems and n must be at least 1, got {num_problems} and {n}")
+    cfg.validate()
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("thinking budgets")

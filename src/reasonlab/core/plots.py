@@ -20,5 +20,6 @@ def save_figure(fig, path: Path) -> None:
     write_atomic(Path(path), buf.getvalue())
 
 
-def new_figure(width: float = 6.0, height: float = 4.0):
-    return plt.subplots(figsize=(width, height))
+def new_figure(width: float = 6.0, height: float = 4.0, ncols: int = 1):
+    """(figure, axes): one axes, or a row of `ncols`."""
+    return plt.subplots(1, ncols, figsize=(width, height))

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from reasonlab.core.cost import Usage, total_usage
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine, SamplingParams
@@ -31,6 +32,16 @@ class BudgetJobConfig(RunInputs):
     top_p: float = 0.95
     seed: int = 0
     chunk: int = 8
+
+    def validate(self) -> None:
+        """Every budget and count; raises ReasonlabError naming the first bad one."""
+        if not self.thinking:
+            raise ReasonlabError("--thinking needs at least one budget")
+        if self.num_problems < 1 or self.n < 1:
+            raise ReasonlabError(
+                f"num_problems and n must be at least 1, got {self.num_problems} and {self.n}"
+            )
+        self.budgets()
 
     def budgets(self) -> list[ElasticBudget]:
         return [

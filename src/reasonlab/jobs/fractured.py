@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from reasonlab.core.cost import estimate_flops, total_usage
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine
 from reasonlab.jobs.common import RunInputs
@@ -36,6 +37,11 @@ from reasonlab.tasks.base import Task
 @dataclass
 class FracturedJobConfig(FracturedConfig, RunInputs):
     num_problems: int = 24
+
+    def validate(self) -> None:
+        super().validate()
+        if self.num_problems < 1:
+            raise ReasonlabError(f"num_problems must be at least 1, got {self.num_problems}")
 
 
 def run_fractured(

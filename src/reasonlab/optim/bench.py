@@ -41,6 +41,7 @@ class BenchConfig:
     ft_seq: int = 128
     ft_lr: float = 1e-3
     residual_density: float = 0.01
+    plus_power_iters: int = 1  # GaLore+ in fine-tuning: warm-started rsi needs fewer iterations
     seed: int = 0
 
 
@@ -216,6 +217,7 @@ def _make_optimizer(name: str, model, cfg: BenchConfig, gap: int | None):
         projector="cross_head" if plus else "svd",
         residual_density=cfg.residual_density if plus else 0.0,
         seed=cfg.seed,
+        **({"power_iters": cfg.plus_power_iters} if plus else {}),
     )
     opt = GaLoreAdamW(groups, lr=cfg.ft_lr)
     return opt, lambda: opt.refresh_seconds

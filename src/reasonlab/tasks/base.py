@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.options import from_settings
 from reasonlab.tasks.extract import last_boxed, solution_part
 
 
@@ -91,34 +92,4 @@ def create_task(name: str, **config: Any) -> Task:
     cls, config_cls = _lookup(name)
     if config_cls is None:
         return cls(**config)
-    allowed = {f.name: f for f in dataclasses.fields(config_cls)}
-    unknown = sorted(set(config) - set(allowed))
-    if unknown:
-        raise ReasonlabError(f"task {name!r} has no option {unknown[0]!r} (options: {', '.join(allowed)})")
-    try:
-        cfg = config_cls(**{k: _coerce(allowed[k], v) for k, v in config.items()})
-    except (TypeError, ValueError) as e:
-        raise ReasonlabError(f"task {name!r}: {e}") from None
-    return cls(cfg)
-
-
-def _coerce(f: dataclasses.Field, value: Any) -> Any:
-    """Turn CLI strings ('5', 'none') into the field's type."""
-    if not isinstance(value, str):
-        return value
-    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-    if value.lower() == "none" and "None" in kind:
-        return None
-    if kind.startswith("int"):
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"option {f.name!r} expects an integer, got {value!r}") from None
-    if kind.startswith("float"):
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError(f"option {f.name!r} expects a number, got {value!r}") from None
-    if kind.startswith("bool"):
-        return value.lower() in ("1", "true", "yes")
-    return value
+    return cls(from_settings(config_cls, config, f"task {name!r}"))

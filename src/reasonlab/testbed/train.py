@@ -51,10 +51,11 @@ class TrainConfig:
 
 def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
     """Linear warm-up, cosine decay to min_lr_ratio of the peak at `cosine_steps` (default: the
-    end), then the floor."""
+    end), then the floor. With `cosine_steps` set, the schedule does not depend on `total`, so a run
+    stopped early is exactly the prefix of a longer one (which is how the step counts were chosen)."""
     if step < preset.warmup:
         return preset.lr * (step + 1) / preset.warmup
-    end = min(preset.cosine_steps or total, total)
+    end = preset.cosine_steps or total
     progress = min(1.0, (step - preset.warmup) / max(1, end - preset.warmup))
     return preset.lr * (
         preset.min_lr_ratio + (1 - preset.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
@@ -107,10 +108,14 @@ def build_model(preset: TestbedPreset, tokenizer, seed: int) -> LlamaForCausalLM
     return LlamaForCausalLM(config)
 
 
-def _save_checkpoint(path: Path, model, optimizer, step: int, history: list, seconds: float) -> None:
+def _save_checkpoint(
+    path: Path, model, optimizer, step: int, history: list, seconds: float, state: dict
+) -> None:
     buf = io.BytesIO()
     torch.save(
         {
+            "preset": state["preset"],
+            "seed": state["config"]["seed"],
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "step": step,
@@ -146,6 +151,10 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
     if ckpt.exists():
         saved = torch.load(ckpt, weights_only=False)
+        if saved.get("preset", state["preset"]) != state["preset"] or saved.get("seed", cfg.seed) != cfg.seed:
+            raise ReasonlabError(
+                f"{ckpt} was written by another recipe or seed; remove it or pass another --work-dir"
+            )
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         start, history, spent = saved["step"], saved["history"], saved["seconds"]
@@ -173,7 +182,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                 with (work / "log.jsonl").open("a") as f:
                     f.write(json.dumps({**history[-1], "seconds": round(elapsed, 1)}) + "\n")
             if time.perf_counter() - last_ckpt > cfg.checkpoint_every_s and step + 1 < total:
-                _save_checkpoint(ckpt, model, optimizer, step + 1, history, spent + time.perf_counter() - t0)
+                _save_checkpoint(
+                    ckpt, model, optimizer, step + 1, history, spent + time.perf_counter() - t0, state
+                )
                 last_ckpt = time.perf_counter()
     seconds = spent + time.perf_counter() - t0
     model.eval()
@@ -188,7 +199,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     }
     write_json(out / "training_log.json", {**log, "history": history[:: max(1, len(history) // 400)]})
     plot_loss(history, out / "loss_curve.png", cfg.model)
-    _save_checkpoint(ckpt, model, optimizer, total, history, seconds)
+    _save_checkpoint(ckpt, model, optimizer, total, history, seconds, state)
     return out
 
 

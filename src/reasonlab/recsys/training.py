@@ -1,0 +1,174 @@
+"""Train a recommender with early stopping on validation NDCG@10, resumably, through accelerate.
+
+The loop is written for `accelerate` (prepare, backward), so `accelerate launch` runs it with DDP
+without code changes. After every epoch a checkpoint (model, optimizer, best weights, history,
+patience) is written atomically; rerunning the same command resumes after the last full epoch,
+whose batches are a function of (seed, epoch) only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.progress import progress_bar
+from reasonlab.core.runs import write_atomic
+from reasonlab.recsys.batches import Batch, BatchSampler, warm_overlap
+from reasonlab.recsys.curriculum import overlap_curriculum
+from reasonlab.recsys.data import CrossDomainData
+from reasonlab.recsys.evaluation import DEFAULT_KS, evaluate_target
+from reasonlab.recsys.models import USES_CURRICULUM, ModelConfig, Recommender, build_model
+
+VALID_METRIC = "ndcg@10"
+
+
+@dataclass
+class FitConfig:
+    model: str = "sccdr"
+    seed: int = 0
+    epochs: int = 60
+    patience: int = 5  # epochs without a better validation NDCG@10 before stopping
+    batch_size: int = 1024
+    lr: float = 5e-3
+    weight_decay: float = 0.0
+    negatives: int = 10  # sampled items per positive in intra-domain learning
+    anchors: int = 256  # overlapping users per batch in inter-domain learning
+    anchor_negatives: int = 32
+    pacing: str = "root"  # curriculum pacing (sccdr): none, linear, root
+    curriculum_start: float = 0.2
+    curriculum_epochs: float = 10.0
+    difficulty: str = "katz"  # katz or degree
+    index: str = "flat"  # faiss index for evaluation: flat (exact) or ivf
+    ks: tuple[int, ...] = DEFAULT_KS
+    hparams: ModelConfig = field(default_factory=ModelConfig)
+
+    def validate(self) -> None:
+        from reasonlab.recsys.curriculum import DIFFICULTIES, PACINGS
+        from reasonlab.recsys.models import MODELS
+        from reasonlab.recsys.retrieval import INDEX_KINDS
+
+        for name, value, allowed in (
+            ("model", self.model, MODELS),
+            ("pacing", self.pacing, PACINGS),
+            ("difficulty", self.difficulty, DIFFICULTIES),
+            ("index", self.index, INDEX_KINDS),
+        ):
+            if value not in allowed:
+                raise ReasonlabError(f"unknown {name} {value!r} (one of {', '.join(allowed)})")
+        for name in ("epochs", "batch_size", "negatives", "anchors", "anchor_negatives", "patience"):
+            if getattr(self, name) < 1:
+                raise ReasonlabError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ReasonlabError(f"lr must be positive, got {self.lr}")
+
+
+@dataclass
+class FitResult:
+    model: Recommender
+    history: list[dict[str, float]]
+    best_epoch: int
+    test: dict[str, float]
+    notes: list[str]
+    seconds_per_epoch: float
+
+
+def _to(batch: Batch, device: torch.device) -> Batch:
+    return Batch(**{f.name: getattr(batch, f.name).to(device) for f in dataclasses.fields(Batch)})
+
+
+def _checkpoint_bytes(state: dict[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def fit(
+    data: CrossDomainData,
+    cfg: FitConfig,
+    checkpoint: Path | None = None,
+    progress: bool = True,
+) -> FitResult:
+    """Train `cfg.model` on the target training split (and the source domain), keep the weights
+    with the best validation NDCG@10, and evaluate them on the test split."""
+    from accelerate import Accelerator
+
+    cfg.validate()
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model, data, cfg.hparams)
+    if not model.uses_batches:
+        users, items = model.vectors()
+        test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index)
+        return FitResult(model, [], 0, test, notes, 0.0)
+    pacing = cfg.pacing if cfg.model in USES_CURRICULUM else "none"
+    candidates = warm_overlap(data)
+    curriculum = overlap_curriculum(
+        data, candidates, cfg.difficulty, pacing, cfg.curriculum_start, cfg.curriculum_epochs
+    )
+    sampler = BatchSampler(
+        data, curriculum, cfg.batch_size, cfg.negatives, cfg.anchors, cfg.anchor_negatives, cfg.seed
+    )
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    inner: Recommender = accelerator.unwrap_model(model)
+
+    state = {"epoch": 0, "history": [], "best": -1.0, "best_epoch": 0, "best_weights": None, "bad": 0}
+    if checkpoint is not None and checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        inner.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        torch.set_rng_state(saved["torch_rng"])  # dropout and edge-dropout views continue as if uninterrupted
+    seconds = sum(h["seconds"] for h in state["history"])
+    with progress_bar(cfg.epochs, f"training {cfg.model}", enabled=progress) as advance:
+        advance(state["epoch"])
+        while state["epoch"] < cfg.epochs and state["bad"] < cfg.patience:
+            epoch = state["epoch"]
+            model.train()
+            t0 = time.perf_counter()
+            sums: dict[str, float] = {}
+            for batch in sampler.epoch(epoch):
+                losses = model(_to(batch, accelerator.device), float(epoch))  # through DDP when wrapped
+                optimizer.zero_grad(set_to_none=True)
+                accelerator.backward(losses["loss"])
+                optimizer.step()
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0.0) + float(v.detach()) / len(sampler)
+            took = time.perf_counter() - t0
+            seconds += took
+            model.eval()
+            users, items = inner.vectors()
+            valid, _ = evaluate_target(data, users, items, "valid", cfg.ks, cfg.index)
+            score = valid[VALID_METRIC]
+            state["history"].append(
+                {"epoch": epoch + 1, **sums, f"valid/{VALID_METRIC}": score, "seconds": took}
+            )
+            if score > state["best"]:
+                state.update(best=score, best_epoch=epoch + 1, bad=0)
+                state["best_weights"] = {k: v.detach().cpu().clone() for k, v in inner.state_dict().items()}
+            else:
+                state["bad"] += 1
+            state["epoch"] = epoch + 1
+            if checkpoint is not None:
+                blob = {
+                    "model": inner.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "state": state,
+                    "torch_rng": torch.get_rng_state(),
+                }
+                write_atomic(checkpoint, _checkpoint_bytes(blob))
+            advance(1)
+    if state["best_weights"] is not None:
+        inner.load_state_dict(state["best_weights"])
+    inner.eval()
+    users, items = inner.vectors()
+    test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index)
+    per_epoch = seconds / max(1, len(state["history"]))
+    return FitResult(inner, state["history"], state["best_epoch"], test, notes, per_epoch)
