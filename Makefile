@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup system-packages demo test lint bench clean
 
 setup: $(STAMP)
 
@@ -15,13 +15,24 @@ $(STAMP): pyproject.toml
 	@$(PY) -c "import torch" 2>/dev/null || { \
 	  if command -v nvidia-smi >/dev/null 2>&1; then $(PY) -m pip install -q torch; \
 	  else $(PY) -m pip install -q torch==2.13.0; fi; }
-	$(PY) -m pip install -q -e '.[dev,recsys]'
+	$(PY) -m pip install -q -e '.[dev,recsys,grounding]'
 	@touch $(STAMP)
+
+# GUI grounding renders pages in Debian's chromium and reads them with tesseract.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (apt)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 demo: $(STAMP)
 	$(VENV)/bin/reasonlab fractured --out runs/demo --overwrite
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)

@@ -8,7 +8,7 @@ import typer
 
 from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
-from reasonlab.cli import models, optim, recsys, tasks, testbed
+from reasonlab.cli import grounding, models, optim, recsys, tasks, testbed
 from reasonlab.core.errors import ReasonlabError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(testbed.app, name="testbed")
 app.add_typer(optim.app, name="optim")
 app.add_typer(recsys.app, name="recsys")
+app.add_typer(grounding.app, name="grounding")
 app.command()(generate_cmd.generate)
 app.command("evaluate")(generate_cmd.evaluate)
 app.command()(fractured_cmd.fractured)

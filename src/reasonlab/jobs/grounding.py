@@ -1,0 +1,136 @@
+"""`reasonlab grounding eval`: run an adapter over a dataset, score, report, show failures.
+
+Predictions are appended to samples.jsonl as they come (the run resumes after an interruption),
+each with the raw response, the scored point and the outcome. The adapter's description (prompt
+template, resize rule, coordinate convention) goes into summary.json and report.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.progress import progress_bar
+from reasonlab.core.runs import Run
+from reasonlab.grounding.adapters import ADAPTERS, Adapter, FileAdapter, OpenAIAdapter
+from reasonlab.grounding.loaders import Dataset, load_dataset
+from reasonlab.grounding.parsing import CONVENTIONS, TEMPLATES
+from reasonlab.grounding.report import failure_gallery, report_lines, summarize
+from reasonlab.grounding.scoring import Prediction, centre, outcome
+
+
+@dataclass
+class GroundingEvalConfig:
+    data: str = ""
+    format: str = "osworld-g"  # osworld-g | screenspot-v2 | screenspot-pro
+    refined: bool = False  # OSWorld-G refined instructions
+    adapter: str = "ocr"  # ocr | openai | file | dom
+    predictions: str | None = None  # file adapter: JSONL of precomputed predictions
+    base_url: str | None = None  # openai adapter
+    model: str | None = None  # openai adapter: served model name
+    template: str = "point"
+    convention: str | None = None  # default: the template's
+    limit: int | None = None  # evaluate the first N samples only
+    gallery: int = 12  # failures drawn in failures.png
+
+    def validate(self) -> None:
+        if self.adapter not in ADAPTERS:
+            raise ReasonlabError(f"unknown adapter {self.adapter!r} (one of {', '.join(ADAPTERS)})")
+        if self.template not in TEMPLATES:
+            raise ReasonlabError(f"unknown prompt template {self.template!r} (one of {', '.join(TEMPLATES)})")
+        if self.convention is not None and self.convention not in CONVENTIONS:
+            raise ReasonlabError(
+                f"unknown coordinate convention {self.convention!r} (one of {', '.join(CONVENTIONS)})"
+            )
+        if self.adapter == "file" and not self.predictions:
+            raise ReasonlabError("--adapter file needs --predictions FILE.jsonl")
+        if self.adapter == "openai" and not (self.base_url and self.model):
+            raise ReasonlabError("--adapter openai needs --base-url and --model")
+        if self.limit is not None and self.limit < 1:
+            raise ReasonlabError(f"limit must be at least 1, got {self.limit}")
+
+
+def make_adapter(cfg: GroundingEvalConfig) -> Adapter:
+    if cfg.adapter == "file":
+        return FileAdapter(
+            cfg.predictions, cfg.convention or TEMPLATES[cfg.template].convention, cfg.template
+        )
+    if cfg.adapter == "openai":
+        return OpenAIAdapter(cfg.base_url, cfg.model, cfg.template, cfg.convention)
+    if cfg.adapter == "dom":
+        from reasonlab.grounding.synth.oracle import DomAdapter
+
+        return DomAdapter(cfg.data)
+    from reasonlab.grounding.ocr import OCRAdapter
+
+    return OCRAdapter()
+
+
+def prediction_record(sample_id: str, prediction: Prediction, point, result: str) -> dict[str, Any]:
+    return {
+        "id": sample_id,
+        "kind": prediction.kind,
+        "coords": list(prediction.coords),
+        "point": list(point) if point else None,
+        "outcome": result,
+        "raw": prediction.raw,
+    }
+
+
+def run_grounding_eval(
+    cfg: GroundingEvalConfig, dataset: Dataset, adapter: Adapter, run: Run, progress: bool = True
+) -> dict[str, Any]:
+    samples = dataset.samples[: cfg.limit] if cfg.limit else dataset.samples
+    todo = [s for s in samples if run.done(s.id) is None]
+    try:
+        with progress_bar(len(todo), f"grounding ({cfg.adapter})", enabled=progress) as advance:
+            for sample in todo:
+                prediction = adapter.ground(sample)
+                point = centre(prediction, sample.image_size)
+                run.add(prediction_record(sample.id, prediction, point, outcome(sample, prediction)))
+                advance(1)
+    finally:
+        if hasattr(adapter, "close"):
+            adapter.close()
+    records = {s.id: run.done(s.id) for s in samples}
+    summary = summarize(samples, {k: r["outcome"] for k, r in records.items()})
+    failures = [
+        (s, Prediction(records[s.id]["kind"], tuple(records[s.id]["coords"]), records[s.id]["raw"]))
+        for s in samples
+        if records[s.id]["outcome"] != "correct"
+    ][: cfg.gallery]
+    failure_gallery(failures, run.path("failures.png"))
+    summary.update(
+        dataset=dataset.name,
+        samples=len(samples),
+        skipped_records=len(dataset.skipped),
+        adapter=adapter.describe(),
+        config=asdict(cfg),
+    )
+    return summary
+
+
+def report_markdown(summary: dict[str, Any]) -> str:
+    described = ", ".join(
+        f"{k}: {v}" for k, v in summary["adapter"].items() if v is not None and k != "prompt"
+    )
+    lines = [
+        f"# Grounding: {summary['dataset']}",
+        "",
+        f"{summary['samples']} samples ({summary['skipped_records']} records skipped on load). {described}.",
+        "",
+        *report_lines(summary),
+        "",
+        "Failures (target in green, predicted point in red): ![failures](failures.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def load_and_check(cfg: GroundingEvalConfig) -> Dataset:
+    cfg.validate()
+    dataset = load_dataset(cfg.data, cfg.format, cfg.refined)
+    if not dataset.samples:
+        raise ReasonlabError(f"{cfg.data}: no valid samples ({len(dataset.skipped)} records skipped)")
+    return dataset
