@@ -74,6 +74,16 @@ def bars(results: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def schedule(preset, steps: int) -> str:
+    end = preset.cosine_steps or steps
+    if end <= steps:
+        return f"cosine decay to {preset.min_lr_ratio:.0%} of it at step {end} (then that floor)"
+    return (
+        f"a cosine decay that would reach {preset.min_lr_ratio:.0%} of it at step {end}, stopped at step {steps} "
+        "(the step count that puts the model in its quality band)"
+    )
+
+
 def card(name: str, evaluation: dict) -> str:
     folder = TESTBED_DIR / name
     log = json.loads((folder / "training_log.json").read_text())
@@ -113,8 +123,7 @@ markers), context {config["max_position_embeddings"]}.
   early. Real reasoning models reach an answer before the end of thinking and spend the rest
   verifying; fractured sampling and thinking budgets only make sense on a model that does too.
 - Recipe: {log["steps"]} steps of AdamW (betas 0.9/0.95, weight decay {preset.weight_decay}), batch {preset.batch_size}
-  sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and cosine decay to {preset.min_lr_ratio:.0%} at step
-  {preset.cosine_steps or log["steps"]} (then that floor),
+  sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and {schedule(preset, log["steps"])},
   gradient clipping 1.0, bfloat16 autocast: {log["bf16_autocast"]}.
 - Time: {log["train_seconds"] / 60:.1f} minutes on 2 CPU cores (this run's wall clock, including any time the
   machine spent on other work). Final batch loss {log["final_loss"]:.3f}. Loss curve: `loss_curve.png`.

@@ -37,3 +37,17 @@ def test_an_interrupted_fit_resumes_to_the_same_result(data, tmp_path):
     resumed = fit(data, cfg, checkpoint=ckpt, progress=False)
     assert [h["loss"] for h in resumed.history] == pytest.approx([h["loss"] for h in straight.history])
     assert resumed.test == pytest.approx(straight.test)
+
+
+def test_uni100_ranks_held_out_items_among_sampled_negatives():
+    from reasonlab.recsys.evaluation import sampled_ranking
+
+    rng = np.random.default_rng(1)
+    items = rng.standard_normal((300, 8))
+    items /= np.linalg.norm(items, axis=1, keepdims=True)  # unit vectors: an item scores itself highest
+    users = items[[5, 17]] * 10  # each user points at one item
+    ranked = sampled_ranking(
+        users, items, [np.array([5]), np.array([17])], [np.array([1, 2]), np.array([])], k=10
+    )
+    assert ranked[:, 0].tolist() == [5, 17]
+    assert ranked.shape == (2, 10) and not set(ranked[0]) & {1, 2}

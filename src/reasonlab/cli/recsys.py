@@ -52,6 +52,9 @@ def train_cmd(
         DataConfig.cold_ratio, help="Share of overlapping users held out as cold-start."
     ),
     index: str = typer.Option(D.index, help="faiss index for evaluation: flat (exact) or ivf."),
+    eval_mode: str = typer.Option(
+        D.eval_mode, help="full (rank every item) or uni100 (100 sampled negatives)."
+    ),
     settings: list[str] = typer.Option(
         None, "--set", help="Model hyperparameter key=value (repeatable), e.g. dim=32, inter_weight=1."
     ),
@@ -72,6 +75,7 @@ def train_cmd(
         pacing=pacing,
         difficulty=difficulty,
         index=index,
+        eval_mode=eval_mode,
         hparams=_hparams(settings),
     )
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)

@@ -46,11 +46,13 @@ class FitConfig:
     curriculum_epochs: float = 10.0
     difficulty: str = "katz"  # katz or degree
     index: str = "flat"  # faiss index for evaluation: flat (exact) or ivf
+    eval_mode: str = "full"  # full ranking, or uni100 (100 sampled negatives per positive)
     ks: tuple[int, ...] = DEFAULT_KS
     hparams: ModelConfig = field(default_factory=ModelConfig)
 
     def validate(self) -> None:
         from reasonlab.recsys.curriculum import DIFFICULTIES, PACINGS
+        from reasonlab.recsys.evaluation import EVAL_MODES
         from reasonlab.recsys.models import MODELS
         from reasonlab.recsys.retrieval import INDEX_KINDS
 
@@ -59,6 +61,7 @@ class FitConfig:
             ("pacing", self.pacing, PACINGS),
             ("difficulty", self.difficulty, DIFFICULTIES),
             ("index", self.index, INDEX_KINDS),
+            ("eval_mode", self.eval_mode, EVAL_MODES),
         ):
             if value not in allowed:
                 raise ReasonlabError(f"unknown {name} {value!r} (one of {', '.join(allowed)})")
@@ -104,7 +107,7 @@ def fit(
     model = build_model(cfg.model, data, cfg.hparams)
     if not model.uses_batches:
         users, items = model.vectors()
-        test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index)
+        test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index, cfg.eval_mode)
         return FitResult(model, [], 0, test, notes, 0.0)
     pacing = cfg.pacing if cfg.model in USES_CURRICULUM else "none"
     candidates = warm_overlap(data)
@@ -145,7 +148,7 @@ def fit(
             seconds += took
             model.eval()
             users, items = inner.vectors()
-            valid, _ = evaluate_target(data, users, items, "valid", cfg.ks, cfg.index)
+            valid, _ = evaluate_target(data, users, items, "valid", cfg.ks, cfg.index, cfg.eval_mode)
             score = valid[VALID_METRIC]
             state["history"].append(
                 {"epoch": epoch + 1, **sums, f"valid/{VALID_METRIC}": score, "seconds": took}
@@ -169,6 +172,6 @@ def fit(
         inner.load_state_dict(state["best_weights"])
     inner.eval()
     users, items = inner.vectors()
-    test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index)
+    test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index, cfg.eval_mode)
     per_epoch = seconds / max(1, len(state["history"]))
     return FitResult(inner, state["history"], state["best_epoch"], test, notes, per_epoch)
