@@ -1,14 +1,11 @@
 """GaLore+ under accelerate DDP: two gloo processes on CPU train exactly like one process on the
 whole batch (DDP averages gradients before `step`, so every rank computes the same projector)."""
 
-import os
-import socket
-
 import torch
-import torch.multiprocessing as mp
 
 from reasonlab.optim import GaLoreAdamW, galore_param_groups
 from reasonlab.testbed.random_model import random_llama
+from tests.ddp import spawn
 
 STEPS, WORLD = 6, 2
 OPTIONS = dict(rank=8, update_proj_gap=2, projector="rsi", residual_density=0.05, residual_warmup=2)
@@ -22,16 +19,7 @@ def _setup():
     return model, opt, batch
 
 
-def _worker(rank: int, port: int, out: str) -> None:
-    os.environ.update(
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
-        WORLD_SIZE=str(WORLD),
-        RANK=str(rank),
-        LOCAL_RANK=str(rank),
-    )
-    torch.set_num_threads(1)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+def _worker(rank: int, out: str) -> None:
     from accelerate import Accelerator
 
     accelerator = Accelerator(cpu=True)
@@ -48,14 +36,8 @@ def _worker(rank: int, port: int, out: str) -> None:
     accelerator.end_training()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_ddp_processes_match_one_process_on_the_full_batch(tmp_path):
-    mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
+    spawn(_worker, WORLD, str(tmp_path))
     model, opt, batch = _setup()
     for _ in range(STEPS):
         # the mean over the two halves' mean losses is the full batch's mean loss (equal halves)

@@ -117,7 +117,11 @@ def fit(
     sampler = BatchSampler(
         data, curriculum, cfg.batch_size, cfg.negatives, cfg.anchors, cfg.anchor_negatives, cfg.seed
     )
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    from accelerate.utils import DistributedDataParallelKwargs
+
+    # graph buffers are identical on every process: no need to broadcast them each forward
+    ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(), kwargs_handlers=[ddp])
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     model, optimizer = accelerator.prepare(model, optimizer)
     inner: Recommender = accelerator.unwrap_model(model)
@@ -137,13 +141,20 @@ def fit(
             model.train()
             t0 = time.perf_counter()
             sums: dict[str, float] = {}
-            for batch in sampler.epoch(epoch):
+            world, rank = accelerator.num_processes, accelerator.process_index
+            usable = max(1, len(sampler) // world) * world  # every process steps equally often
+            done = 0
+            for index, batch in enumerate(sampler.epoch(epoch)):
+                if index >= usable or index % world != rank:
+                    continue  # under DDP each process takes its share of the epoch's batches
                 losses = model(_to(batch, accelerator.device), float(epoch))  # through DDP when wrapped
                 optimizer.zero_grad(set_to_none=True)
                 accelerator.backward(losses["loss"])
                 optimizer.step()
-                for k, v in losses.items():
-                    sums[k] = sums.get(k, 0.0) + float(v.detach()) / len(sampler)
+                done += 1
+                for name, value in losses.items():
+                    sums[name] = sums.get(name, 0.0) + float(value.detach())
+            sums = {name: total / max(1, done) for name, total in sums.items()}
             took = time.perf_counter() - t0
             seconds += took
             model.eval()
@@ -159,7 +170,7 @@ def fit(
             else:
                 state["bad"] += 1
             state["epoch"] = epoch + 1
-            if checkpoint is not None:
+            if checkpoint is not None and accelerator.is_main_process:
                 blob = {
                     "model": inner.state_dict(),
                     "optimizer": optimizer.state_dict(),

@@ -51,7 +51,7 @@ class DualGraph(Recommender):
             self.register_buffer("s_edges", bipartite_edge_index(s.user, s.item, s.n_users), persistent=False)
             self.transfer = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.Tanh(), nn.Linear(cfg.dim, cfg.dim))
             mean_item = mean_item_operator(train[0], train[1], t.n_users, t.n_items)
-            self.register_buffer("t_mean_item", mean_item, persistent=False)
+            self.t_mean_item = mean_item  # sparse: not a buffer (DDP cannot broadcast it); moved on use
             self.register_buffer("source_of", torch.as_tensor(data.source_of_target_user()), persistent=False)
 
     def intra_losses(self, batch: Batch) -> tuple[dict[str, torch.Tensor], tuple]:
@@ -72,7 +72,7 @@ class DualGraph(Recommender):
         same = batch.anchor_neg == batch.anchor_target[:, None]
         tau = self.cfg.temperature
         align = info_nce(mapped, tu[batch.anchor_target], tu[batch.anchor_neg], same, tau)
-        neighbours = torch.sparse.mm(self.t_mean_item, ti)
+        neighbours = torch.sparse.mm(self.t_mean_item.to(ti.device), ti)
         near = info_nce(mapped, neighbours[batch.anchor_target], neighbours[batch.anchor_neg], same, tau)
         w = self.cfg.neighbour_weight
         return (1 - w) * align + w * near
