@@ -26,7 +26,9 @@ def test_synth_train_and_bench_write_their_run_folders(monkeypatch, capsys, tmp_
     assert "checkpoint.pt" not in {p.name for p in out.iterdir()}
     summary = json.loads(out.joinpath("summary.json").read_text())
     assert summary["data"]["cold_start_users"] > 0 and "cold/ndcg@10" in summary["test"]
-    assert "K=50 exceeds the 50 target items" not in stdout  # 50 items: K=50 is allowed
+    assert "exceeds" not in stdout  # 50 items: K=50 is allowed
+    code, stdout, _ = run_cli(monkeypatch, capsys, *args, "--ks", "10,80", "--overwrite")
+    assert code == 0 and "K=80 exceeds the 50 target items: clamped to 50" in " ".join(stdout.split())
     bench = tmp_path / "bench"
     args = ["recsys", "bench", *pair, "--models", "pop,bprmf", "--seeds", "0,1", "--epochs", "1"]
     code, stdout, err = run_cli(monkeypatch, capsys, *args, "--out", str(bench), "--no-progress")

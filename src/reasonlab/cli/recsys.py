@@ -55,6 +55,7 @@ def train_cmd(
     eval_mode: str = typer.Option(
         D.eval_mode, help="full (rank every item) or uni100 (100 sampled negatives)."
     ),
+    ks: str = typer.Option(",".join(map(str, D.ks)), help="Cut-offs K of the metrics, e.g. 10,20,50."),
     settings: list[str] = typer.Option(
         None, "--set", help="Model hyperparameter key=value (repeatable), e.g. dim=32, inter_weight=1."
     ),
@@ -76,6 +77,7 @@ def train_cmd(
         difficulty=difficulty,
         index=index,
         eval_mode=eval_mode,
+        ks=tuple(_int_list(ks, "--ks")),
         hparams=_hparams(settings),
     )
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
@@ -119,6 +121,7 @@ def bench_cmd(
     lr: float = typer.Option(D.lr),
     batch_size: int = typer.Option(D.batch_size),
     cold_ratio: float = typer.Option(DataConfig.cold_ratio),
+    ks: str = typer.Option(",".join(map(str, D.ks)), help="Cut-offs K of the metrics."),
     settings: list[str] = typer.Option(None, "--set", help="Model hyperparameter key=value (repeatable)."),
     out: str = typer.Option(None, help="Run folder (default runs/recsys-bench-<config hash>)."),
     overwrite: bool = typer.Option(False),
@@ -129,7 +132,12 @@ def bench_cmd(
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     base = FitConfig(
-        epochs=epochs, patience=patience, lr=lr, batch_size=batch_size, hparams=_hparams(settings)
+        epochs=epochs,
+        patience=patience,
+        lr=lr,
+        batch_size=batch_size,
+        ks=tuple(_int_list(ks, "--ks")),
+        hparams=_hparams(settings),
     )
     for name in names:
         FitConfig(**{**base.__dict__, "model": name}).validate()

@@ -68,6 +68,8 @@ class FitConfig:
         for name in ("epochs", "batch_size", "negatives", "anchors", "anchor_negatives", "patience"):
             if getattr(self, name) < 1:
                 raise ReasonlabError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.ks or min(self.ks) < 1:
+            raise ReasonlabError(f"ks must be positive cut-offs, got {self.ks}")
         if self.lr <= 0:
             raise ReasonlabError(f"lr must be positive, got {self.lr}")
 
