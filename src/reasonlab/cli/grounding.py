@@ -17,7 +17,9 @@ def eval_cmd(
     data: str = typer.Option(..., help="Dataset folder in its official layout."),
     format: str = typer.Option(G.format, help="osworld-g, screenspot-v2 or screenspot-pro."),
     refined: bool = typer.Option(G.refined, help="OSWorld-G: the refined-instruction variant."),
-    adapter: str = typer.Option(G.adapter, help="ocr (tesseract), openai (a server) or file (predictions)."),
+    adapter: str = typer.Option(
+        G.adapter, help="ocr (tesseract), openai (a server), file (predictions) or dom (synthesized sets)."
+    ),
     predictions: str = typer.Option(None, help="file adapter: JSONL of id + response, point or box."),
     base_url: str = typer.Option(None, help="openai adapter: e.g. http://localhost:8000/v1"),
     model: str = typer.Option(None, help="openai adapter: the served model name."),

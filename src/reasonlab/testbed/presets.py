@@ -24,8 +24,13 @@ class TestbedPreset:
 
 
 PRESETS: dict[str, TestbedPreset] = {
-    # ~5.1M parameters; sized so training fits in about 40 minutes on 2 CPU cores.
+    # ~5.1M parameters. 1500 steps take ~51 minutes on 2 cores (over the 45-minute goal); shorter
+    # recipes were measured and fall short of the 70% bar: decaying to 1000, pass@1 on 100 x 4 was
+    # 45% / 46% / 53.5% after 1000 / 1100 / 1200 steps (1200 steps: 39 minutes).
     "target": TestbedPreset(hidden=256, layers=7, heads=8, kv_heads=4, steps=1500, cosine_steps=1100),
-    # ~1.1M parameters; same tokenizer, weaker on purpose (RSD needs a draft/target pair).
-    "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=2000, lr=3e-3),
+    # ~1.1M parameters; same tokenizer, weaker on purpose (RSD needs a draft/target pair). The step
+    # count sets how weak: on 100 held-out problems x 4, pass@1 was 16/21/39/41/50% after
+    # 1000/1100/1200/1300/1400 steps of this schedule; 2000 steps decaying to 2000 gave 79.5% (200 x 4).
+    # Its bar: 30% to target - 15 points.
+    "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=1400, cosine_steps=1400, lr=3e-3),
 }
