@@ -25,6 +25,15 @@ def parse_settings(pairs: list[str] | None, flag: str = "--set") -> dict[str, st
     return out
 
 
+def int_list(text: str, flag: str, example: str = "") -> list[int]:
+    """ "16,32,-1" -> [16, 32, -1]; anything else is a one-line error naming the flag."""
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        like = f" like {example}" if example else ""
+        raise ReasonlabError(f"{flag} expects comma-separated integers{like}, got {text!r}") from None
+
+
 def default_run_dir(command: str, config: dict[str, Any]) -> str:
     """runs/<command>-<hash of config>: the same command lands in (and resumes) the same folder."""
     digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]

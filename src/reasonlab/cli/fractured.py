@@ -8,12 +8,12 @@ from reasonlab.cli.common import (
     config_from,
     console,
     default_run_dir,
+    int_list,
     load_engine,
     load_task,
     metrics_table,
     parse_settings,
 )
-from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.jobs import budget as bj
 from reasonlab.jobs import fractured as fj
@@ -103,16 +103,6 @@ def fractured(
     console.print(f"run folder: {folder}")
 
 
-def parse_budgets(text: str) -> list[int]:
-    try:
-        values = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ReasonlabError(
-            f"--thinking expects comma-separated integers like 16,32,-1, got {text!r}"
-        ) from None
-    return values
-
-
 def budget(
     model: str = typer.Option(B.model, help="Local Hugging Face folder or testbed:<name>."),
     task: str = typer.Option(B.task),
@@ -145,7 +135,7 @@ def budget(
         locals(),
         task="jsonl" if dataset else task,
         task_options=parse_settings(settings),
-        thinking=parse_budgets(thinking),
+        thinking=int_list(thinking, "--thinking", example="16,32,-1"),
     )
     cfg.validate()
     task_obj = load_task(task, dataset, settings)

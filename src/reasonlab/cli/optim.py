@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import console
+from reasonlab.cli.common import console, int_list
 
 app = typer.Typer(help="Memory-efficient optimizers (GaLore, GaLore+).", no_args_is_help=True)
 
@@ -26,10 +26,7 @@ def bench(
     from reasonlab.optim.bench import BenchConfig, run_all
     from reasonlab.optim.bench_report import write_report
 
-    try:
-        gaps = [int(x) for x in ft_gaps.split(",") if x.strip()]
-    except ValueError:
-        raise ReasonlabError(f"--ft-gaps expects comma-separated integers, got {ft_gaps!r}") from None
+    gaps = int_list(ft_gaps, "--ft-gaps")
     if min([hidden, mlp, heads, rank, ft_hidden, ft_steps, *gaps]) < 1 or hidden % heads:
         raise ReasonlabError("sizes must be positive and hidden divisible by heads")
     cfg = BenchConfig(

@@ -7,8 +7,7 @@ import json
 
 import typer
 
-from reasonlab.cli.common import console, default_run_dir, metrics_table, parse_settings
-from reasonlab.core.errors import ReasonlabError
+from reasonlab.cli.common import console, default_run_dir, int_list, metrics_table, parse_settings
 from reasonlab.core.options import from_settings
 from reasonlab.jobs.recsys import DataConfig
 from reasonlab.recsys.training import FitConfig
@@ -77,7 +76,7 @@ def train_cmd(
         difficulty=difficulty,
         index=index,
         eval_mode=eval_mode,
-        ks=tuple(_int_list(ks, "--ks")),
+        ks=tuple(int_list(ks, "--ks")),
         hparams=_hparams(settings),
     )
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
@@ -100,13 +99,6 @@ def _hparams(settings: list[str] | None):
     from reasonlab.recsys.models import ModelConfig
 
     return from_settings(ModelConfig, parse_settings(settings), "model")
-
-
-def _int_list(text: str, flag: str) -> list[int]:
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ReasonlabError(f"{flag} expects comma-separated integers, got {text!r}") from None
 
 
 @app.command("bench")
@@ -136,13 +128,13 @@ def bench_cmd(
         patience=patience,
         lr=lr,
         batch_size=batch_size,
-        ks=tuple(_int_list(ks, "--ks")),
+        ks=tuple(int_list(ks, "--ks")),
         hparams=_hparams(settings),
     )
     for name in names:
         FitConfig(**{**base.__dict__, "model": name}).validate()
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
-    seed_list = _int_list(seeds, "--seeds")
+    seed_list = int_list(seeds, "--seeds")
     config = {
         "data": dataclasses.asdict(data_cfg),
         "fit": dataclasses.asdict(base),
