@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from reasonlab.core.runs import write_atomic
-from reasonlab.jobs.recsys import DataConfig, bench_table, run_bench
+from reasonlab.jobs.recsys import DataConfig, bench_config, bench_table, run_bench
 from reasonlab.recsys.models import MODELS
 from reasonlab.recsys.retrieval import throughput
 from reasonlab.recsys.synth import SynthConfig, write_pair
@@ -65,7 +64,7 @@ def main() -> None:
         base = FitConfig(epochs=args.epochs, lr=args.lr)
         data_cfg = DataConfig(source=str(source), target=str(target))
         folder = Path(f"{args.runs}/repro-sccdr-{name}")
-        config = {"data": asdict(data_cfg), "fit": asdict(base), "models": models, "seeds": seeds}
+        config = bench_config(data_cfg, base, models, seeds)
         done = folder / "config.json"
         if not (done.exists() and json.loads(done.read_text()) == json.loads(json.dumps(config))):
             run_bench(data_cfg, base, models, seeds, str(folder), overwrite=True, progress=True)
@@ -153,6 +152,7 @@ def main() -> None:
                 out[m] = float(np.mean(values))
         return out
 
+    loss10 = {n: loss_at(n, 10) for n in summaries}  # each run's samples.jsonl read once
     best = []
     for name, s in summaries.items():
         for users, key in (("all test users", METRIC), ("cold-start users", f"cold/{METRIC}")):
@@ -177,13 +177,11 @@ def main() -> None:
         "- Best model by " + METRIC + ": " + "; ".join(best) + ".",
         "- Target-domain training loss after 10 epochs (mean over seeds; what the intra-domain encoder is "
         "optimising): "
-        + "; ".join(
-            f"{n}: " + ", ".join(f"{m} {v:.3f}" for m, v in loss_at(n, 10).items()) for n in summaries
-        )
+        + "; ".join(f"{n}: " + ", ".join(f"{m} {v:.3f}" for m, v in loss10[n].items()) for n in summaries)
         + ". The mixed objective's intra-domain loss is higher than SCCDR's in "
         + (
             "both pairs"
-            if all(loss_at(n, 10)["ccdr"] > loss_at(n, 10)["sccdr"] for n in summaries)
+            if all(loss10[n]["ccdr"] > loss10[n]["sccdr"] for n in summaries)
             else "not every pair"
         )
         + ": the inter-domain task pulls on its encoders, which the stop-gradient prevents.",

@@ -63,7 +63,7 @@ def train_cmd(
     progress: bool = typer.Option(True),
 ) -> None:
     """Train one recommender, stop early on validation NDCG@10, report test metrics."""
-    from reasonlab.jobs.recsys import run_train
+    from reasonlab.jobs.recsys import run_train, train_config
 
     fit_cfg = FitConfig(
         model=model,
@@ -81,7 +81,7 @@ def train_cmd(
     )
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
     fit_cfg.validate()
-    config = {"data": dataclasses.asdict(data_cfg), "fit": dataclasses.asdict(fit_cfg)}
+    config = train_config(data_cfg, fit_cfg)
     folder = run_train(data_cfg, fit_cfg, out or default_run_dir("recsys", config), overwrite, progress)
     summary = json.loads((folder / "summary.json").read_text())
     for note in summary["notes"]:
@@ -120,7 +120,7 @@ def bench_cmd(
     progress: bool = typer.Option(True),
 ) -> None:
     """Every model x seed on one dataset pair: mean and std table, training curves, report.md."""
-    from reasonlab.jobs.recsys import bench_table, run_bench
+    from reasonlab.jobs.recsys import bench_config, bench_table, run_bench
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     base = FitConfig(
@@ -132,15 +132,10 @@ def bench_cmd(
         hparams=_hparams(settings),
     )
     for name in names:
-        FitConfig(**{**base.__dict__, "model": name}).validate()
+        dataclasses.replace(base, model=name).validate()
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
     seed_list = int_list(seeds, "--seeds")
-    config = {
-        "data": dataclasses.asdict(data_cfg),
-        "fit": dataclasses.asdict(base),
-        "models": names,
-        "seeds": seed_list,
-    }
+    config = bench_config(data_cfg, base, names, seed_list)
     folder = run_bench(
         data_cfg, base, names, seed_list, out or default_run_dir("recsys-bench", config), overwrite, progress
     )

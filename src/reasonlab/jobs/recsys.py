@@ -60,10 +60,21 @@ def _metric_rows(metrics: dict[str, float]) -> list[str]:
     return rows
 
 
+def train_config(data_cfg: DataConfig, fit_cfg: FitConfig) -> dict[str, Any]:
+    """What config.json of a `recsys train` run holds (and its default folder name hashes)."""
+    return {"data": dataclasses.asdict(data_cfg), "fit": dataclasses.asdict(fit_cfg)}
+
+
+def bench_config(
+    data_cfg: DataConfig, base: FitConfig, models: list[str], seeds: list[int]
+) -> dict[str, Any]:
+    """What config.json of a `recsys bench` run holds."""
+    return {**train_config(data_cfg, base), "models": models, "seeds": seeds}
+
+
 def run_train(data_cfg: DataConfig, fit_cfg: FitConfig, out: str, overwrite: bool, progress: bool) -> Path:
     data = data_cfg.load()
-    config = {"data": dataclasses.asdict(data_cfg), "fit": dataclasses.asdict(fit_cfg)}
-    run = Run.open(out, config, overwrite=overwrite)
+    run = Run.open(out, train_config(data_cfg, fit_cfg), overwrite=overwrite)
     result = fit(data, fit_cfg, checkpoint=run.path("checkpoint.pt"), progress=progress)
     users, items = result.model.vectors()
     for name, array in (("user_vectors.npy", users), ("item_vectors.npy", items)):
@@ -189,13 +200,7 @@ def run_bench(
     from reasonlab.recsys.retrieval import throughput
 
     data = data_cfg.load()
-    config = {
-        "data": dataclasses.asdict(data_cfg),
-        "fit": dataclasses.asdict(base),
-        "models": models,
-        "seeds": seeds,
-    }
-    run = Run.open(out, config, overwrite=overwrite)
+    run = Run.open(out, bench_config(data_cfg, base, models, seeds), overwrite=overwrite)
     vectors = None
     for model in models:
         for seed in seeds:
