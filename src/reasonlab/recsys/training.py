@@ -103,6 +103,7 @@ def fit(
     """Train `cfg.model` on the target training split (and the source domain), keep the weights
     with the best validation NDCG@10, and evaluate them on the test split."""
     from accelerate import Accelerator
+    from accelerate.utils import DistributedDataParallelKwargs
 
     cfg.validate()
     torch.manual_seed(cfg.seed)
@@ -119,14 +120,14 @@ def fit(
     sampler = BatchSampler(
         data, curriculum, cfg.batch_size, cfg.negatives, cfg.anchors, cfg.anchor_negatives, cfg.seed
     )
-    from accelerate.utils import DistributedDataParallelKwargs
-
     # graph buffers are identical on every process: no need to broadcast them each forward
     ddp = DistributedDataParallelKwargs(broadcast_buffers=False)
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), kwargs_handlers=[ddp])
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     model, optimizer = accelerator.prepare(model, optimizer)
     inner: Recommender = accelerator.unwrap_model(model)
+    world, rank = accelerator.num_processes, accelerator.process_index
+    usable = max(1, len(sampler) // world) * world  # every process steps equally often
 
     state = {"epoch": 0, "history": [], "best": -1.0, "best_epoch": 0, "best_weights": None, "bad": 0}
     if checkpoint is not None and checkpoint.exists():
@@ -135,7 +136,6 @@ def fit(
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
         torch.set_rng_state(saved["torch_rng"])  # dropout and edge-dropout views continue as if uninterrupted
-    seconds = sum(h["seconds"] for h in state["history"])
     with progress_bar(cfg.epochs, f"training {cfg.model}", enabled=progress) as advance:
         advance(state["epoch"])
         while state["epoch"] < cfg.epochs and state["bad"] < cfg.patience:
@@ -143,8 +143,6 @@ def fit(
             model.train()
             t0 = time.perf_counter()
             sums: dict[str, float] = {}
-            world, rank = accelerator.num_processes, accelerator.process_index
-            usable = max(1, len(sampler) // world) * world  # every process steps equally often
             done = 0
             for index, batch in enumerate(sampler.epoch(epoch)):
                 if index >= usable or index % world != rank:
@@ -158,7 +156,6 @@ def fit(
                     sums[name] = sums.get(name, 0.0) + float(value.detach())
             sums = {name: total / max(1, done) for name, total in sums.items()}
             took = time.perf_counter() - t0
-            seconds += took
             model.eval()
             users, items = inner.vectors()
             valid, _ = evaluate_target(data, users, items, "valid", cfg.ks, cfg.index, cfg.eval_mode)
@@ -186,5 +183,5 @@ def fit(
     inner.eval()
     users, items = inner.vectors()
     test, notes = evaluate_target(data, users, items, "test", cfg.ks, cfg.index, cfg.eval_mode)
-    per_epoch = seconds / max(1, len(state["history"]))
+    per_epoch = sum(h["seconds"] for h in state["history"]) / max(1, len(state["history"]))
     return FitResult(inner, state["history"], state["best_epoch"], test, notes, per_epoch)
