@@ -6,10 +6,12 @@ import typer
 
 from reasonlab.cli.common import config_from, console, default_run_dir
 from reasonlab.core.runs import Run
+from reasonlab.grounding.synth.synthesize import SynthConfig
 from reasonlab.jobs.grounding import GroundingEvalConfig
 
 app = typer.Typer(help="GUI grounding: benchmark harness and data synthesis.", no_args_is_help=True)
 G = GroundingEvalConfig()
+S = SynthConfig()
 
 
 @app.command("eval")
@@ -65,13 +67,13 @@ def eval_cmd(
 @app.command("synth")
 def synth_cmd(
     out: str = typer.Option(..., help="Folder for the set (OSWorld-G layout)."),
-    n: int = typer.Option(500, help="Samples to synthesize."),
-    per_page: int = typer.Option(6, help="Samples drawn from one rendered page."),
-    seed: int = typer.Option(0),
+    n: int = typer.Option(S.n, help="Samples to synthesize."),
+    per_page: int = typer.Option(S.per_page, help="Samples drawn from one rendered page."),
+    seed: int = typer.Option(S.seed),
     progress: bool = typer.Option(True),
 ) -> None:
     """Render UI pages in headless Chromium and write a grounding set with DOM-exact boxes."""
-    from reasonlab.grounding.synth.synthesize import SynthConfig, synthesize
+    from reasonlab.grounding.synth.synthesize import synthesize
 
     stats = synthesize(SynthConfig(n=n, per_page=per_page, seed=seed), out, progress=progress)
     cats = ", ".join(f"{k} {v}" for k, v in stats["per_category"].items())

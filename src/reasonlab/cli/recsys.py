@@ -10,6 +10,7 @@ import typer
 from reasonlab.cli.common import console, default_run_dir, int_list, metrics_table, parse_settings
 from reasonlab.core.options import from_settings
 from reasonlab.jobs.recsys import DataConfig
+from reasonlab.recsys.models import MODELS
 from reasonlab.recsys.training import FitConfig
 
 app = typer.Typer(help="Cross-domain recommendation: SCCDR and baselines.", no_args_is_help=True)
@@ -106,7 +107,7 @@ def bench_cmd(
     source: str = typer.Option(..., help="Source domain: RecBole dataset folder or .inter file."),
     target: str = typer.Option(..., help="Target domain: RecBole dataset folder or .inter file."),
     link: str = typer.Option(None, help="Atomic file with source_user_id and target_user_id fields."),
-    models: str = typer.Option("pop,bprmf,graphsage,emcdr,ccdr,sccdr", help="Comma-separated models."),
+    models: str = typer.Option(",".join(MODELS), help="Comma-separated models."),
     seeds: str = typer.Option("0,1,2", help="Comma-separated seeds."),
     epochs: int = typer.Option(D.epochs),
     patience: int = typer.Option(D.patience),

@@ -35,7 +35,7 @@ class Target:
     oracle: dict = field(default_factory=dict)  # how the dom oracle finds it again
 
 
-def _inside(box: list[float], width: int, height: int) -> bool:
+def inside(box: list[float], width: int, height: int) -> bool:
     return box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height and box[2] > box[0]
 
 

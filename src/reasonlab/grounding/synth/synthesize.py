@@ -45,13 +45,13 @@ def page_targets(browser: Browser, page, rng: random.Random, per_page: int) -> l
         p
         for c in page.components
         for p in c.parts
-        if p.rid in boxes and ins._inside(boxes[p.rid], page.width, page.height)
+        if p.rid in boxes and ins.inside(boxes[p.rid], page.width, page.height)
     ]
     fines = [f for c in page.components for f in c.fine]
     fine_boxes = {}
     for f in fines:
         box = fine_box(browser, f.kind, f.rid, f.params)
-        if box is not None and ins._inside(box, page.width, page.height):
+        if box is not None and ins.inside(box, page.width, page.height):
             fine_boxes[id(f)] = box
     candidates = {
         "text_matching": ins.text_targets(parts, boxes, rng),
