@@ -42,28 +42,39 @@ def test_a_shorter_run_is_a_prefix_of_the_recipe():
 
 def test_resuming_with_another_recipe_is_refused(tmp_path):
     work = tmp_path / "w"
-    train(TrainConfig(model="draft", steps=1, out=str(tmp_path / "a"), work_dir=str(work)), progress=False)
+    train(
+        TrainConfig(model="draft", compile=False, steps=1, out=str(tmp_path / "a"), work_dir=str(work)),
+        progress=False,
+    )
     with pytest.raises(ReasonlabError, match="another recipe or seed"):
         train(
-            TrainConfig(model="draft", seed=1, steps=2, out=str(tmp_path / "b"), work_dir=str(work)),
+            TrainConfig(
+                model="draft", compile=False, seed=1, steps=2, out=str(tmp_path / "b"), work_dir=str(work)
+            ),
             progress=False,
         )
 
 
 def test_a_short_run_saves_a_loadable_model_and_an_interrupted_run_resumes_identically(tmp_path):
     full = train(
-        TrainConfig(model="draft", steps=4, out=str(tmp_path / "a"), work_dir=str(tmp_path / "wa")),
+        TrainConfig(
+            model="draft", compile=False, steps=4, out=str(tmp_path / "a"), work_dir=str(tmp_path / "wa")
+        ),
         progress=False,
     )
     # Two steps, "interrupted" (the checkpoint is what a crash leaves), then resumed to four.
     train(
-        TrainConfig(model="draft", steps=2, out=str(tmp_path / "b"), work_dir=str(tmp_path / "wb")),
+        TrainConfig(
+            model="draft", compile=False, steps=2, out=str(tmp_path / "b"), work_dir=str(tmp_path / "wb")
+        ),
         progress=False,
     )
     ckpt = torch.load(tmp_path / "wb" / "checkpoint.pt", weights_only=False)
     assert ckpt["step"] == 2
     resumed = train(
-        TrainConfig(model="draft", steps=4, out=str(tmp_path / "b"), work_dir=str(tmp_path / "wb")),
+        TrainConfig(
+            model="draft", compile=False, steps=4, out=str(tmp_path / "b"), work_dir=str(tmp_path / "wb")
+        ),
         progress=False,
     )
     a = AutoModelForCausalLM.from_pretrained(full)
@@ -72,3 +83,24 @@ def test_a_short_run_saves_a_loadable_model_and_an_interrupted_run_resumes_ident
         assert torch.allclose(x, y, atol=1e-6), name
     log = json.loads((full / "training_log.json").read_text())
     assert log["steps"] == 4 and len(log["history"]) == 4 and (full / "loss_curve.png").stat().st_size > 0
+
+
+def test_the_compiled_training_step_gives_the_eager_loss_and_gradients():
+    from reasonlab.testbed.train import build_model, make_train_step
+
+    tok = build_tokenizer()
+    preset = PRESETS["draft"]
+    ids, labels = make_batch(
+        0, preset, 0, tok, create_task("arith", seed=1), tok.convert_tokens_to_ids("</think>")
+    )
+    ids, labels = ids[:4], labels[:4]
+    results = []
+    for compiled in (False, True):
+        model = build_model(preset, tok, seed=0)
+        loss = make_train_step(model, bf16=False, compile_=compiled)(ids, labels)
+        results.append((loss, {n: p.grad for n, p in model.named_parameters()}))
+    (eager_loss, eager_grads), (compiled_loss, compiled_grads) = results
+    assert torch.allclose(eager_loss, compiled_loss, atol=1e-5)
+    for name, grad in eager_grads.items():
+        assert compiled_grads[name] is not None, name
+        assert torch.allclose(grad, compiled_grads[name], atol=1e-5, rtol=1e-3), name

@@ -22,6 +22,7 @@ def train_cmd(
     ),
     checkpoint_every: float = typer.Option(D.checkpoint_every_s, help="Seconds between checkpoints."),
     bf16: bool = typer.Option(None, help="bfloat16 autocast (default: on when the CPU has AVX-512/AMX)."),
+    compile: bool = typer.Option(D.compile, help="torch.compile the training step (~15% faster on CPU)."),
     progress: bool = typer.Option(True),
 ) -> None:
     """Train a testbed model from scratch on arith reasoning traces (resumable)."""
@@ -33,6 +34,7 @@ def train_cmd(
         work_dir=work_dir,
         checkpoint_every_s=checkpoint_every,
         bf16=bf16,
+        compile=compile,
     )
     folder = train(cfg, progress=progress)
     console.print(f"saved {folder} (loss curve: {folder / 'loss_curve.png'})")

@@ -14,6 +14,7 @@ import math
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class TrainConfig:
     work_dir: str | None = None  # checkpoints and logs; default runs/testbed-<model>
     checkpoint_every_s: float = 120.0
     bf16: bool | None = None  # autocast to bfloat16; default: when the CPU has AVX-512 or AMX
+    compile: bool = True  # torch.compile the forward and backward (~15% faster steps on CPU)
 
     def preset(self) -> TestbedPreset:
         if self.model not in PRESETS:
@@ -62,28 +64,25 @@ def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
     )
 
 
-BUCKET = 4  # steps whose examples are pooled and sorted by length, to cut padding
-WIDTH_MULTIPLE = 32
-
-
 def make_batch(step: int, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
     """(input_ids, labels) for batch `step`, right-padded; labels are -100 where there is no loss.
 
-    Examples of steps [4g, 4g+4) are built together (rng seeded by seed and g), sorted by length and
-    dealt out in order, so each batch holds similar lengths and the data depends only on `step`.
+    Examples of steps [bg, bg+b) (b = preset.bucket) are built together (rng seeded by seed and g),
+    sorted by length and dealt out in order, so each batch holds similar lengths and the data depends
+    only on `step`.
     """
-    group = step // BUCKET
+    group = step // preset.bucket
     rng = random.Random(f"testbed:{seed}:{group}")
     pool = []
-    for j in range(preset.batch_size * BUCKET):
-        problem = task.problem((group * preset.batch_size * BUCKET + j) % len(task))
+    for j in range(preset.batch_size * preset.bucket):
+        problem = task.problem((group * preset.batch_size * preset.bucket + j) % len(task))
         prompt = chat_prompt_ids(tokenizer, problem.question)
         pool.append(build_example(problem, tokenizer, prompt, close_id, rng, preset.traces))
     pool.sort(key=lambda e: len(e.ids))
-    k = step % BUCKET
+    k = step % preset.bucket
     examples = pool[k * preset.batch_size : (k + 1) * preset.batch_size]
     # Few distinct widths: CPU kernels (oneDNN) are built per shape, and new shapes are slow.
-    width = -(-max(len(e.ids) for e in examples) // WIDTH_MULTIPLE) * WIDTH_MULTIPLE
+    width = -(-max(len(e.ids) for e in examples) // preset.width_multiple) * preset.width_multiple
     ids = torch.full((len(examples), width), tokenizer.pad_token_id, dtype=torch.long)
     labels = torch.full_like(ids, -100)
     for row, e in enumerate(examples):
@@ -160,6 +159,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         start, history, spent = saved["step"], saved["history"], saved["seconds"]
     write_json(work / "train_config.json", state)
     model.train()
+    forward_backward = make_train_step(model, bf16, cfg.compile)
     t0, last_ckpt = time.perf_counter(), time.perf_counter()
     tokens = 0
     with progress_bar(total, f"training {cfg.model}", enabled=progress) as advance:
@@ -168,9 +168,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, preset, total)
             ids, labels = make_batch(step, preset, cfg.seed, tokenizer, task, close_id)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                loss = model(input_ids=ids, labels=labels).loss
-            loss.backward()
+            loss = forward_backward(ids, labels)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
@@ -196,11 +194,27 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         "tokens_per_second_this_session": tokens / max(1e-9, time.perf_counter() - t0),
         "parameters": sum(p.numel() for p in model.parameters()),
         "bf16_autocast": bf16,
+        "compiled": cfg.compile,
     }
     write_json(out / "training_log.json", {**log, "history": history[:: max(1, len(history) // 400)]})
     plot_loss(history, out / "loss_curve.png", cfg.model)
     _save_checkpoint(ckpt, model, optimizer, total, history, seconds, state)
     return out
+
+
+def make_train_step(
+    model: LlamaForCausalLM, bf16: bool, compile_: bool
+) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """loss.backward() for one batch, returning the loss; compiled with dynamic shapes, since batch
+    widths vary, so one graph serves every width after the first step's compile (~1 minute)."""
+
+    def step(ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+        return loss.detach()
+
+    return torch.compile(step, dynamic=True) if compile_ else step
 
 
 def _save_model(model, tokenizer, out: Path) -> None:
