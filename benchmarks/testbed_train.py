@@ -1,8 +1,8 @@
 """Testbed training step cost, measured side by side in one run on the recipe's own batches.
 
-1. Eager versus `torch.compile`d forward + backward + AdamW step, same initial weights, batches taken
-   in turn by each (so drift in machine load hits both alike); the compiled step's one-off compile
-   time is reported apart.
+1. Eager versus `torch.compile`d forward + backward, then clipping and the AdamW step as in
+   training; same initial weights, batches taken in turn by each (so drift in machine load hits both
+   alike); the compiled step's one-off compile time is reported apart.
 2. Padded cells per batch with widths rounded to 32 versus the preset's multiple (same examples).
 3. What the recipe's step count costs at these rates (the 45-minute goal of the testbed issue).
 
@@ -17,28 +17,32 @@ import json
 import statistics
 import time
 
-import torch
-
 from reasonlab.tasks import create_task
 from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.tokenizer import build_tokenizer
-from reasonlab.testbed.train import TRAIN_TASK_SEED, build_model, make_batch, make_train_step
+from reasonlab.testbed.train import (
+    TRAIN_TASK_SEED,
+    apply_update,
+    bf16_by_default,
+    build_model,
+    build_optimizer,
+    make_batch,
+    make_train_step,
+)
 
 
-def step_seconds(preset, batches, bf16: bool) -> dict:
+def step_seconds(preset, tokenizer, batches, bf16: bool) -> dict:
     runners = {}
     for name, compiled in (("eager", False), ("compiled", True)):
-        model = build_model(preset, build_tokenizer(), seed=0)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=preset.lr, betas=(0.9, 0.95))
-        runners[name] = (make_train_step(model, bf16, compiled), optimizer)
+        model = build_model(preset, tokenizer, seed=0)
+        runners[name] = (model, make_train_step(model, bf16, compiled), build_optimizer(model, preset))
     times: dict[str, list[float]] = {name: [] for name in runners}
     first: dict[str, float] = {}
     for i, (ids, labels) in enumerate(batches):
-        for name, (forward_backward, optimizer) in runners.items():
+        for name, (model, forward_backward, optimizer) in runners.items():
             start = time.perf_counter()
             forward_backward(ids, labels)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            apply_update(model, optimizer)
             seconds = time.perf_counter() - start
             if i == 0:
                 first[name] = seconds
@@ -70,8 +74,8 @@ def main() -> None:
         "preset": sum(ids.numel() for ids, _ in batches) / len(batches),
         "width_32": sum(make_batch(s, wide, 0, tok, task, close)[0].numel() for s in steps) / len(batches),
     }
-    bf16 = torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
-    timing = step_seconds(preset, batches, bf16)
+    bf16 = bf16_by_default()
+    timing = step_seconds(preset, tok, batches, bf16)
     ratio = timing["compiled"]["median_s"] / timing["eager"]["median_s"]
     minutes = {
         name: preset.steps * (t["median_s"] + batch_s) / 60 + t["first_step_s"] / 60

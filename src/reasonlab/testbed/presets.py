@@ -28,7 +28,7 @@ class TestbedPreset:
 PRESETS: dict[str, TestbedPreset] = {
     # ~5.0M parameters. Shorter recipes fall short of the 70% bar: decaying to 1000, pass@1 on 100 x 4
     # was 45% / 46% / 53.5% after 1000 / 1100 / 1200 steps. Cheaper steps instead: a compiled step
-    # (0.85x the eager time, benchmarks/testbed_train.py) on widths rounded to 16 tokens (0.95x the
+    # (0.77-0.85x the eager time, benchmarks/testbed_train.py) on widths rounded to 16 tokens (0.95x the
     # cells, same examples) trained this recipe in 47.2 minutes to 74.4% (200 x 4). Pooling 16 batches
     # by length (bucket=16, 0.90x the cells) made batches of one trace type and cost quality: 49.4%.
     "target": TestbedPreset(

@@ -107,6 +107,22 @@ def build_model(preset: TestbedPreset, tokenizer, seed: int) -> LlamaForCausalLM
     return LlamaForCausalLM(config)
 
 
+def bf16_by_default() -> bool:
+    """bfloat16 autocast pays off only where the CPU has bfloat16 matmul units (AVX-512 or AMX)."""
+    return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
+
+
+def build_optimizer(model: LlamaForCausalLM, preset: TestbedPreset) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not on norms), as the recipe trains."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": preset.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=preset.lr,
+        betas=(0.9, 0.95),
+    )
+
+
 def _save_checkpoint(
     path: Path, model, optimizer, step: int, history: list, seconds: float, state: dict
 ) -> None:
@@ -134,18 +150,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         raise ReasonlabError(f"steps must be at least 1, got {total}")
     out = Path(cfg.out) if cfg.out else TESTBED_DIR / cfg.model
     work = Path(cfg.work_dir or f"runs/testbed-{cfg.model}")
-    bf16 = cfg.bf16 if cfg.bf16 is not None else torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
+    bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_by_default()
     tokenizer = build_tokenizer()
     close_id = tokenizer.convert_tokens_to_ids("</think>")
     task = create_task("arith", seed=TRAIN_TASK_SEED)
     model = build_model(preset, tokenizer, cfg.seed)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": preset.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=preset.lr,
-        betas=(0.9, 0.95),
-    )
+    optimizer = build_optimizer(model, preset)
     state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
     ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
     if ckpt.exists():
@@ -169,9 +179,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                 group["lr"] = lr_at(step, preset, total)
             ids, labels = make_batch(step, preset, cfg.seed, tokenizer, task, close_id)
             loss = forward_backward(ids, labels)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            apply_update(model, optimizer)
             tokens += ids.numel()
             history.append({"step": step + 1, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]})
             advance(1)
@@ -215,6 +223,13 @@ def make_train_step(
         return loss.detach()
 
     return torch.compile(step, dynamic=True) if compile_ else step
+
+
+def apply_update(model: LlamaForCausalLM, optimizer: torch.optim.Optimizer) -> None:
+    """Clip the gradient norm to 1, step, clear the gradients."""
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
 
 
 def _save_model(model, tokenizer, out: Path) -> None:
