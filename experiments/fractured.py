@@ -27,6 +27,11 @@ from reasonlab.tasks import create_task
 DOCS = Path("docs/reproductions")
 
 
+def slope(x: float) -> str:
+    """Four decimals, without the "-0.0000" that a flat curve's fit rounds to."""
+    return f"{round(x, 4) + 0.0:.4f}"
+
+
 def at_budget(curve: dict, budget: float) -> float:
     """An axis's pass@k at a token budget, interpolated in log-budget between measured points."""
     x, y = np.log(curve["budget"]), curve["pass@k"]
@@ -102,13 +107,13 @@ Fitted pass@k = C ln(B) + c per axis:
 |---|---|---|---|
 """
         + "\n".join(
-            f"| {a} | {c['fit']['slope']:.4f} | {c['fit']['intercept']:.3f} | {c['fit']['r2']:.3f} |"
+            f"| {a} | {slope(c['fit']['slope'])} | {c['fit']['intercept']:.3f} | {c['fit']['r2']:.3f} |"
             for a, c in curves.items()
         )
         + f"""
 
-The paper finds C_H >= max(C_n, C_m). Here C_H = {slopes["H"]:.4f}, C_n = {slopes["n"]:.4f},
-C_m = {slopes["m"]:.4f}: the claim {"holds" if ch_max else "does not hold"} on the testbed.
+The paper finds C_H >= max(C_n, C_m). Here C_H = {slope(slopes["H"])}, C_n = {slope(slopes["n"])},
+C_m = {slope(slopes["m"])}: the claim {"holds" if ch_max else "does not hold"} on the testbed.
 
 ## (c) Voting
 | vote | accuracy |

@@ -5,13 +5,21 @@ used seed 1), with forced answers at 25/50/75% of the thinking. Writes evaluatio
 README.md into the model folder, and prints the quality bars of the testbed issue.
 
     python experiments/testbed_cards.py [--num-problems 200] [-n 4] [--models target draft]
+    python experiments/testbed_cards.py --rerun target runs/tb-target/model   # a retrained copy
+
+A rerun (the folder `reasonlab testbed train --model NAME --out DIR` wrote) is measured the same way
+and kept in the shipped model's evaluation.json under "reruns", so its card shows how far a model
+trained from scratch by the same recipe lands from the shipped one. Reruns of another recipe are not
+shown.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
+from pathlib import Path
 
 from reasonlab.core.runs import Run, write_atomic, write_json
 from reasonlab.engines.hf import HFEngine
@@ -29,9 +37,10 @@ ROLE = {
 }
 
 
-def measure(name: str, num_problems: int, n: int) -> dict:
+def measure(model: str, num_problems: int, n: int, plot_to=None) -> dict:
+    """Evaluate `model` (testbed:<name> or a folder) as the cards do; plots accuracy vs depth to plot_to."""
     cfg = EvaluateConfig(
-        model=f"testbed:{name}",
+        model=model,
         num_problems=num_problems,
         n=n,
         temperature=0.6,
@@ -42,9 +51,11 @@ def measure(name: str, num_problems: int, n: int) -> dict:
     )
     engine = HFEngine.from_pretrained(cfg.model)
     think = detect_think_format(engine.tokenizer, model_name=cfg.model)
-    run = Run.open(f"runs/testbed-eval-{name}", config_dict(cfg), overwrite=True)
+    run_dir = "runs/testbed-eval-" + model.removeprefix("testbed:").strip("/").replace("/", "-")
+    run = Run.open(run_dir, config_dict(cfg), overwrite=True)
     summary = run_evaluate(cfg, engine, create_task("arith"), think, run)
-    plot_depth(summary, TESTBED_DIR / name / "depth.png", f"testbed:{name}: accuracy vs thinking depth")
+    if plot_to is not None:
+        plot_depth(summary, plot_to, f"{model}: accuracy vs thinking depth")
     run.finish(summary, "")
     return {"config": config_dict(cfg), "summary": summary}
 
@@ -82,6 +93,69 @@ def bars(results: dict[str, dict]) -> str:
             + ("" if ok else " (this recipe trains the draft too well; fewer steps are needed)")
         )
     return "\n".join(lines) + "\n"
+
+
+def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
+    """Measure a retrained model folder; keeps its recipe and training time beside the figures."""
+    log = json.loads((Path(folder) / "training_log.json").read_text())
+    s = measure(folder, num_problems, n)["summary"]
+    return {
+        "folder": folder,
+        "preset": log["preset"],
+        "seed": log["config"]["seed"],
+        "train_seconds": log["train_seconds"],
+        "problems": s["problems"],
+        "samples_per_problem": s["samples_per_problem"],
+        "pass@1": s["pass@1"],
+        "majority_accuracy": s["majority_accuracy"],
+        "accuracy_by_thinking_depth": {f: d["accuracy"] for f, d in s["accuracy_by_thinking_depth"].items()},
+    }
+
+
+def reruns_section(name: str, evaluation: dict) -> str:
+    """Reruns of the current recipe beside the shipped model's figures (empty if there are none)."""
+    current = dataclasses.asdict(PRESETS[name])
+    reruns = [r for r in evaluation.get("reruns", []) if r["preset"] == current]
+    if not reruns:
+        return ""
+    log = json.loads((TESTBED_DIR / name / "training_log.json").read_text())
+    s = evaluation["summary"]
+
+    def row(label: str, seconds: float, r: dict) -> str:
+        depth = " / ".join(f"{100 * a:.1f}" for a in (r["accuracy_by_thinking_depth"]).values())
+        return (
+            f"| {label} | {seconds / 60:.1f} | {100 * r['pass@1']:.1f}% | {100 * r['majority_accuracy']:.1f}% "
+            f"| {depth} |"
+        )
+
+    shipped = {
+        **s,
+        "accuracy_by_thinking_depth": {f: d["accuracy"] for f, d in s["accuracy_by_thinking_depth"].items()},
+    }
+    rows = [row("shipped", log["train_seconds"], shipped)]
+    rows += [row(f"rerun, seed {r['seed']}", r["train_seconds"], r) for r in reruns]
+    cuts = " / ".join(f"{float(f):.0%}" for f in s["accuracy_by_thinking_depth"])
+    return f"""
+## Reruns of this recipe
+`reasonlab testbed train --model {name}` from scratch, measured the same way. Runs share their data and
+initial weights but are not bit-for-bit identical: the compiled bfloat16 CPU kernels round differently
+from run to run (losses differ in the fifth digit after 10 steps), and the differences grow over training.
+
+| run | minutes | pass@1 | majority | accuracy at {cuts} |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
+def averaging(preset, log: dict) -> str:
+    n = log.get("weights_averaged_over_steps", 0)
+    if not n:
+        return ""
+    return (
+        f"\n- Saved weights: the mean of the weights after each of the last {n} steps (from step "
+        f"{preset.average_from}, at the floor lr; stochastic weight averaging with "
+        "`torch.optim.swa_utils.AveragedModel`), not the last step's, which move with every batch."
+    )
 
 
 def schedule(preset, steps: int) -> str:
@@ -136,7 +210,7 @@ markers), context {config["max_position_embeddings"]}.
   sequences, peak lr {preset.lr} with {preset.warmup} warm-up steps and {schedule(preset, log["steps"])},
   gradient clipping 1.0, bfloat16 autocast: {log["bf16_autocast"]}; the examples of {preset.bucket} consecutive
   batches are sorted by length and dealt out in order, widths rounded up to {preset.width_multiple} tokens (less
-  padding); training step compiled with `torch.compile`: {log.get("compiled", False)}.
+  padding); training step compiled with `torch.compile`: {log.get("compiled", False)}.{averaging(preset, log)}
 - Time: {log["train_seconds"] / 60:.1f} minutes on 2 CPU cores (this run's wall clock, including any time the
   machine spent on other work). Final batch loss {log["final_loss"]:.3f}. Loss curve: `loss_curve.png`.
 
@@ -159,7 +233,7 @@ Accuracy with the thinking cut at a fraction of its tokens and the answer forced
 {rows}
 
 ![accuracy vs depth](depth.png)
-"""
+{reruns_section(name, evaluation)}"""
 
 
 def main() -> None:
@@ -168,14 +242,33 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=4)
     parser.add_argument("--models", nargs="+", default=["target", "draft"], help="models to measure")
     parser.add_argument("--render-only", action="store_true", help="rewrite the cards from evaluation.json")
+    parser.add_argument(
+        "--rerun",
+        nargs=2,
+        metavar=("NAME", "FOLDER"),
+        help="measure a retrained copy of NAME and add it to its card",
+    )
     args = parser.parse_args()
+    if args.rerun and args.rerun[0] not in PRESETS:
+        parser.error(f"--rerun: unknown testbed model {args.rerun[0]!r} (choose from {', '.join(PRESETS)})")
+    if args.rerun and not (Path(args.rerun[1]) / "training_log.json").exists():
+        parser.error(f"--rerun: {args.rerun[1]} has no training_log.json (not a folder testbed train wrote)")
     evaluations = {}
     for name in PRESETS:  # a model not measured now keeps its last evaluation.json
-        if args.render_only or name not in args.models:
-            evaluations[name] = json.loads((TESTBED_DIR / name / "evaluation.json").read_text())
+        path = TESTBED_DIR / name / "evaluation.json"
+        last = json.loads(path.read_text()) if path.exists() else {}
+        changed = not (args.render_only or args.rerun or name not in args.models)
+        if not changed:
+            evaluations[name] = last
         else:
-            evaluations[name] = measure(name, args.num_problems, args.n)
-            write_json(TESTBED_DIR / name / "evaluation.json", evaluations[name])
+            measured = measure(f"testbed:{name}", args.num_problems, args.n, TESTBED_DIR / name / "depth.png")
+            evaluations[name] = {**measured, "reruns": last.get("reruns", [])}
+        if args.rerun and args.rerun[0] == name:
+            reruns = [r for r in last.get("reruns", []) if r["folder"] != args.rerun[1]]
+            evaluations[name]["reruns"] = [*reruns, rerun_entry(args.rerun[1], args.num_problems, args.n)]
+            changed = True
+        if changed:
+            write_json(path, evaluations[name])
     results = {name: e["summary"] for name, e in evaluations.items()}
     for name, evaluation in evaluations.items():
         write_atomic(TESTBED_DIR / name / "README.md", card(name, evaluation) + "\n" + bars(results))

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -8,7 +9,7 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.tasks import create_task
 from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.tokenizer import build_tokenizer
-from reasonlab.testbed.train import TrainConfig, lr_at, make_batch, train
+from reasonlab.testbed.train import BatchStream, TrainConfig, lr_at, make_batch, train
 
 
 def test_batches_depend_only_on_the_step_and_mask_the_prompt():
@@ -22,6 +23,18 @@ def test_batches_depend_only_on_the_step_and_mask_the_prompt():
     user = tok.convert_tokens_to_ids("<|user|>")
     assert (a_ids[:, 0] == user).all() and (a_labels[:, 0] == -100).all()
     assert ((a_labels == -100) | (a_labels == a_ids)).all()
+
+
+def test_a_stream_reusing_each_pool_gives_the_batches_built_one_by_one():
+    tok = build_tokenizer()
+    task = create_task("arith", seed=1)
+    close = tok.convert_tokens_to_ids("</think>")
+    preset = PRESETS["draft"]
+    stream = BatchStream(preset, 0, tok, task, close)
+    # crosses two pool boundaries, then goes back to a pool already left (as a resumed run never does)
+    for step in [*range(preset.bucket - 1, 2 * preset.bucket + 2), 1]:
+        streamed, alone = stream.batch(step), make_batch(step, preset, 0, tok, task, close)
+        assert torch.equal(streamed[0], alone[0]) and torch.equal(streamed[1], alone[1]), step
 
 
 def test_schedule_warms_up_then_decays():
@@ -104,3 +117,31 @@ def test_the_compiled_training_step_gives_the_eager_loss_and_gradients():
     for name, grad in eager_grads.items():
         assert compiled_grads[name] is not None, name
         assert torch.allclose(grad, compiled_grads[name], atol=1e-5, rtol=1e-3), name
+
+
+def test_weight_averaging_saves_the_mean_of_the_later_iterates_also_after_a_resume(tmp_path, monkeypatch):
+    tiny = dataclasses.replace(PRESETS["draft"], hidden=32, layers=1, heads=2, kv_heads=1, average_from=2)
+    monkeypatch.setitem(PRESETS, "tiny", tiny)
+
+    def run(steps: int, work: str) -> tuple[dict, dict]:
+        out = train(
+            TrainConfig(
+                model="tiny",
+                compile=False,
+                steps=steps,
+                out=str(tmp_path / work / "m"),
+                work_dir=str(tmp_path / work),
+            ),
+            progress=False,
+        )
+        saved = AutoModelForCausalLM.from_pretrained(out).state_dict()
+        return saved, torch.load(tmp_path / work / "checkpoint.pt", weights_only=False)["model"]
+
+    _, third = run(3, "three")
+    averaged, fourth = run(4, "four")
+    run(2, "resumed")
+    resumed, _ = run(4, "resumed")
+    for name, last in fourth.items():
+        assert torch.allclose(averaged[name], (third[name] + last) / 2, atol=1e-6), name
+        assert torch.allclose(resumed[name], averaged[name], atol=1e-6), name
+    assert not torch.allclose(averaged["lm_head.weight"], fourth["lm_head.weight"])

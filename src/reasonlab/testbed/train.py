@@ -1,8 +1,9 @@
 """Train a testbed model from scratch on arith reasoning traces, on CPU, resumably.
 
-Batch k is built from arith problems [k*B, (k+1)*B) of the training seed and an rng seeded by
-(seed, k), so a resumed run sees exactly the data the uninterrupted run would have. A checkpoint
-(model, optimizer, step, loss history) is written atomically every `checkpoint_every_s` seconds.
+The examples of each group of `bucket` batches come from fixed arith problems of the training seed
+and an rng seeded by (seed, group), so a resumed run sees exactly the data the uninterrupted run
+would have. A checkpoint (model, optimizer, step, loss history) is written atomically every
+`checkpoint_every_s` seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch.optim.swa_utils import AveragedModel
 from transformers import LlamaForCausalLM
 
 from reasonlab.core.errors import ReasonlabError
@@ -64,32 +66,60 @@ def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
     )
 
 
-def make_batch(step: int, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
-    """(input_ids, labels) for batch `step`, right-padded; labels are -100 where there is no loss.
+class BatchStream:
+    """The training batches of one recipe and seed, by step.
 
     Examples of steps [bg, bg+b) (b = preset.bucket) are built together (rng seeded by seed and g),
     sorted by length and dealt out in order, so each batch holds similar lengths and the data depends
-    only on `step`.
+    only on `step`. The last group's sorted pool is kept, so consecutive steps build it once.
     """
-    group = step // preset.bucket
-    rng = random.Random(f"testbed:{seed}:{group}")
-    pool = []
-    for j in range(preset.batch_size * preset.bucket):
-        problem = task.problem((group * preset.batch_size * preset.bucket + j) % len(task))
-        prompt = chat_prompt_ids(tokenizer, problem.question)
-        pool.append(build_example(problem, tokenizer, prompt, close_id, rng, preset.traces))
-    pool.sort(key=lambda e: len(e.ids))
-    k = step % preset.bucket
-    examples = pool[k * preset.batch_size : (k + 1) * preset.batch_size]
-    # Few distinct widths: CPU kernels (oneDNN) are built per shape, and new shapes are slow.
-    width = -(-max(len(e.ids) for e in examples) // preset.width_multiple) * preset.width_multiple
-    ids = torch.full((len(examples), width), tokenizer.pad_token_id, dtype=torch.long)
-    labels = torch.full_like(ids, -100)
-    for row, e in enumerate(examples):
-        ids[row, : len(e.ids)] = torch.tensor(e.ids)
-        keep = torch.tensor(e.ids) * torch.tensor(e.loss_mask) + (-100) * (1 - torch.tensor(e.loss_mask))
-        labels[row, : len(e.ids)] = keep
-    return ids, labels
+
+    def __init__(self, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
+        self.preset, self.seed, self.tokenizer, self.task, self.close_id = (
+            preset,
+            seed,
+            tokenizer,
+            task,
+            close_id,
+        )
+        self._group, self._pool = None, []
+
+    def _sorted_pool(self, group: int) -> list:
+        if group != self._group:
+            size = self.preset.batch_size * self.preset.bucket
+            rng = random.Random(f"testbed:{self.seed}:{group}")
+            pool = []
+            for j in range(size):
+                problem = self.task.problem((group * size + j) % len(self.task))
+                prompt = chat_prompt_ids(self.tokenizer, problem.question)
+                pool.append(
+                    build_example(problem, self.tokenizer, prompt, self.close_id, rng, self.preset.traces)
+                )
+            pool.sort(key=lambda e: len(e.ids))
+            self._group, self._pool = group, pool
+        return self._pool
+
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input_ids, labels) for batch `step`, right-padded; labels are -100 where there is no loss."""
+        preset = self.preset
+        k = step % preset.bucket
+        examples = self._sorted_pool(step // preset.bucket)[
+            k * preset.batch_size : (k + 1) * preset.batch_size
+        ]
+        # Few distinct widths: CPU kernels (oneDNN) are built per shape, and new shapes are slow.
+        width = -(-max(len(e.ids) for e in examples) // preset.width_multiple) * preset.width_multiple
+        ids = torch.full((len(examples), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        labels = torch.full_like(ids, -100)
+        for row, e in enumerate(examples):
+            row_ids, mask = torch.tensor(e.ids), torch.tensor(e.loss_mask)
+            ids[row, : len(e.ids)] = row_ids
+            labels[row, : len(e.ids)] = torch.where(mask.bool(), row_ids, -100)
+        return ids, labels
+
+
+def make_batch(step: int, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
+    """Batch `step` on its own (see BatchStream, which training uses to build each pool once)."""
+    return BatchStream(preset, seed, tokenizer, task, close_id).batch(step)
 
 
 def build_model(preset: TestbedPreset, tokenizer, seed: int) -> LlamaForCausalLM:
@@ -124,7 +154,7 @@ def build_optimizer(model: LlamaForCausalLM, preset: TestbedPreset) -> torch.opt
 
 
 def _save_checkpoint(
-    path: Path, model, optimizer, step: int, history: list, seconds: float, state: dict
+    path: Path, model, optimizer, averaged, step: int, history: list, seconds: float, state: dict
 ) -> None:
     buf = io.BytesIO()
     torch.save(
@@ -133,6 +163,7 @@ def _save_checkpoint(
             "seed": state["config"]["seed"],
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
+            "averaged": averaged.state_dict() if averaged is not None else None,
             "step": step,
             "history": history,
             "seconds": seconds,
@@ -157,7 +188,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     model = build_model(preset, tokenizer, cfg.seed)
     optimizer = build_optimizer(model, preset)
     state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
-    ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
+    ckpt, history, start, spent, saved = work / "checkpoint.pt", [], 0, 0.0, None
     if ckpt.exists():
         saved = torch.load(ckpt, weights_only=False)
         if saved.get("preset", state["preset"]) != state["preset"] or saved.get("seed", cfg.seed) != cfg.seed:
@@ -167,9 +198,15 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         start, history, spent = saved["step"], saved["history"], saved["seconds"]
+    # Uniform average of the weights after each step from preset.average_from on (SWA); it is what
+    # gets saved. The checkpoint keeps both it and the last iterate.
+    averaged = AveragedModel(model) if preset.average_from is not None else None
+    if averaged is not None and saved is not None and saved.get("averaged") is not None:
+        averaged.load_state_dict(saved["averaged"])
     write_json(work / "train_config.json", state)
     model.train()
     forward_backward = make_train_step(model, bf16, cfg.compile)
+    batches = BatchStream(preset, cfg.seed, tokenizer, task, close_id)
     t0, last_ckpt = time.perf_counter(), time.perf_counter()
     tokens = 0
     with progress_bar(total, f"training {cfg.model}", enabled=progress) as advance:
@@ -177,9 +214,11 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         for step in range(start, total):
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, preset, total)
-            ids, labels = make_batch(step, preset, cfg.seed, tokenizer, task, close_id)
+            ids, labels = batches.batch(step)
             loss = forward_backward(ids, labels)
             apply_update(model, optimizer)
+            if averaged is not None and step + 1 > preset.average_from:
+                averaged.update_parameters(model)
             tokens += ids.numel()
             history.append({"step": step + 1, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]})
             advance(1)
@@ -189,12 +228,20 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
                     f.write(json.dumps({**history[-1], "seconds": round(elapsed, 1)}) + "\n")
             if time.perf_counter() - last_ckpt > cfg.checkpoint_every_s and step + 1 < total:
                 _save_checkpoint(
-                    ckpt, model, optimizer, step + 1, history, spent + time.perf_counter() - t0, state
+                    ckpt,
+                    model,
+                    optimizer,
+                    averaged,
+                    step + 1,
+                    history,
+                    spent + time.perf_counter() - t0,
+                    state,
                 )
                 last_ckpt = time.perf_counter()
     seconds = spent + time.perf_counter() - t0
-    model.eval()
-    _save_model(model, tokenizer, out)
+    final = averaged.module if averaged is not None and averaged.n_averaged > 0 else model
+    final.eval()
+    _save_model(final, tokenizer, out)
     log = {
         **state,
         "train_seconds": seconds,
@@ -203,10 +250,11 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         "parameters": sum(p.numel() for p in model.parameters()),
         "bf16_autocast": bf16,
         "compiled": cfg.compile,
+        "weights_averaged_over_steps": int(averaged.n_averaged) if averaged is not None else 0,
     }
     write_json(out / "training_log.json", {**log, "history": history[:: max(1, len(history) // 400)]})
-    plot_loss(history, out / "loss_curve.png", cfg.model)
-    _save_checkpoint(ckpt, model, optimizer, total, history, seconds, state)
+    plot_loss(history, out / "loss_curve.png", cfg.model, preset.average_from)
+    _save_checkpoint(ckpt, model, optimizer, averaged, total, history, seconds, state)
     return out
 
 
@@ -247,7 +295,7 @@ def _save_model(model, tokenizer, out: Path) -> None:
     tmp.rename(out)
 
 
-def plot_loss(history: list[dict], path: Path, name: str) -> None:
+def plot_loss(history: list[dict], path: Path, name: str, average_from: int | None = None) -> None:
     from reasonlab.core.plots import new_figure, save_figure
 
     fig, ax = new_figure()
@@ -258,9 +306,11 @@ def plot_loss(history: list[dict], path: Path, name: str) -> None:
     if len(losses) > window:
         smooth = [sum(losses[i - window : i]) / window for i in range(window, len(losses) + 1)]
         ax.plot(steps[window - 1 :], smooth, lw=1.5, label=f"mean of {window}")
+    if average_from is not None and steps and steps[-1] > average_from:
+        ax.axvline(average_from, color="gray", ls="--", lw=1, label="saved weights: mean from here")
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (trained tokens)")
     ax.set_title(f"testbed:{name}")
-    ax.legend()
+    ax.legend(loc="lower left")
     save_figure(fig, path)
