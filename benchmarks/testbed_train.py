@@ -22,11 +22,11 @@ from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.tokenizer import build_tokenizer
 from reasonlab.testbed.train import (
     TRAIN_TASK_SEED,
+    BatchStream,
     apply_update,
     bf16_by_default,
     build_model,
     build_optimizer,
-    make_batch,
     make_train_step,
 )
 
@@ -67,12 +67,13 @@ def main() -> None:
     close = tok.convert_tokens_to_ids("</think>")
     steps = range(args.start, args.start + args.steps + 1)
     start = time.perf_counter()
-    batches = [make_batch(s, preset, 0, tok, task, close) for s in steps]
+    stream = BatchStream(preset, 0, tok, task, close)  # as training builds them: each pool once
+    batches = [stream.batch(s) for s in steps]
     batch_s = (time.perf_counter() - start) / len(batches)
-    wide = dataclasses.replace(preset, width_multiple=32)
+    wide = BatchStream(dataclasses.replace(preset, width_multiple=32), 0, tok, task, close)
     cells = {
         "preset": sum(ids.numel() for ids, _ in batches) / len(batches),
-        "width_32": sum(make_batch(s, wide, 0, tok, task, close)[0].numel() for s in steps) / len(batches),
+        "width_32": sum(wide.batch(s)[0].numel() for s in steps) / len(batches),
     }
     bf16 = bf16_by_default()
     timing = step_seconds(preset, tok, batches, bf16)

@@ -95,6 +95,11 @@ def bars(results: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def depth_accuracy(summary: dict) -> dict[str, float]:
+    """Accuracy per thinking cut, without the token counts."""
+    return {f: d["accuracy"] for f, d in summary["accuracy_by_thinking_depth"].items()}
+
+
 def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
     """Measure a retrained model folder; keeps its recipe and training time beside the figures."""
     log = json.loads((Path(folder) / "training_log.json").read_text())
@@ -108,7 +113,7 @@ def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
         "samples_per_problem": s["samples_per_problem"],
         "pass@1": s["pass@1"],
         "majority_accuracy": s["majority_accuracy"],
-        "accuracy_by_thinking_depth": {f: d["accuracy"] for f, d in s["accuracy_by_thinking_depth"].items()},
+        "accuracy_by_thinking_depth": depth_accuracy(s),
     }
 
 
@@ -121,19 +126,18 @@ def reruns_section(name: str, evaluation: dict) -> str:
     log = json.loads((TESTBED_DIR / name / "training_log.json").read_text())
     s = evaluation["summary"]
 
-    def row(label: str, seconds: float, r: dict) -> str:
-        depth = " / ".join(f"{100 * a:.1f}" for a in (r["accuracy_by_thinking_depth"]).values())
+    def row(label: str, seconds: float, r: dict, accuracy: dict[str, float]) -> str:
+        depth = " / ".join(f"{100 * a:.1f}" for a in accuracy.values())
         return (
             f"| {label} | {seconds / 60:.1f} | {100 * r['pass@1']:.1f}% | {100 * r['majority_accuracy']:.1f}% "
             f"| {depth} |"
         )
 
-    shipped = {
-        **s,
-        "accuracy_by_thinking_depth": {f: d["accuracy"] for f, d in s["accuracy_by_thinking_depth"].items()},
-    }
-    rows = [row("shipped", log["train_seconds"], shipped)]
-    rows += [row(f"rerun, seed {r['seed']}", r["train_seconds"], r) for r in reruns]
+    rows = [row("shipped", log["train_seconds"], s, depth_accuracy(s))]
+    rows += [
+        row(f"rerun, seed {r['seed']}", r["train_seconds"], r, r["accuracy_by_thinking_depth"])
+        for r in reruns
+    ]
     cuts = " / ".join(f"{float(f):.0%}" for f in s["accuracy_by_thinking_depth"])
     return f"""
 ## Reruns of this recipe
@@ -273,7 +277,7 @@ def main() -> None:
     for name, evaluation in evaluations.items():
         write_atomic(TESTBED_DIR / name / "README.md", card(name, evaluation) + "\n" + bars(results))
     for name, s in results.items():
-        depth = {f: round(100 * d["accuracy"], 1) for f, d in s["accuracy_by_thinking_depth"].items()}
+        depth = {f: round(100 * a, 1) for f, a in depth_accuracy(s).items()}
         print(
             f"testbed:{name}: pass@1 {100 * s['pass@1']:.1f}%, majority {100 * s['majority_accuracy']:.1f}%, "
             f"accuracy by thinking kept {depth}"

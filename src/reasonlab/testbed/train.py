@@ -75,13 +75,11 @@ class BatchStream:
     """
 
     def __init__(self, preset: TestbedPreset, seed: int, tokenizer, task, close_id: int):
-        self.preset, self.seed, self.tokenizer, self.task, self.close_id = (
-            preset,
-            seed,
-            tokenizer,
-            task,
-            close_id,
-        )
+        self.preset = preset
+        self.seed = seed
+        self.tokenizer = tokenizer
+        self.task = task
+        self.close_id = close_id
         self._group, self._pool = None, []
 
     def _sorted_pool(self, group: int) -> list:
