@@ -70,9 +70,25 @@ def load_engine(
     return eng, detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)
 
 
+SYSTEM_PROMPT_HELP = (
+    'System message for the chat template; "" for none (default: none for testbed models, the '
+    'official "Please reason step by step, and put your final answer within \\boxed{}." otherwise).'
+)
+
+
+def by_model(name: str, what: str) -> str:
+    """Help text of a flag whose default depends on the model (models/defaults.py)."""
+    from reasonlab.models.defaults import REAL_MODEL_DEFAULTS, TESTBED_DEFAULTS
+
+    testbed, real = TESTBED_DEFAULTS[name], REAL_MODEL_DEFAULTS[name]
+    return f"{what} (default {testbed} for testbed models, {real} otherwise)."
+
+
 def config_from(cls, values: dict, **overrides):
     """A config dataclass from a command's local variables: its fields ARE the CLI flags."""
     import dataclasses
 
     names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{**{k: v for k, v in values.items() if k in names}, **overrides})
+    chosen = {**{k: v for k, v in values.items() if k in names}, **overrides}
+    # Flags left unset (None) that depend on the model take the model's defaults.
+    return cls.for_model(**chosen) if hasattr(cls, "for_model") else cls(**chosen)

@@ -13,6 +13,8 @@ import typing
 import typer
 
 from reasonlab.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    by_model,
     config_from,
     console,
     default_run_dir,
@@ -51,16 +53,16 @@ def generate(
     temperature: float = typer.Option(D.temperature),
     top_p: float = typer.Option(D.top_p),
     top_k: int = typer.Option(D.top_k, help="-1 = disabled."),
-    max_tokens: int = typer.Option(D.max_tokens, help="Cap on generated tokens per sample."),
+    max_tokens: int = typer.Option(None, help=by_model("max_tokens", "Cap on generated tokens per sample")),
     thinking_budget: int = typer.Option(
         D.thinking_budget, help="Cap on thinking tokens (-1 = none); forces the close."
     ),
     cuts: str = typer.Option("", help="Also force answers at these thinking fractions, e.g. 0.25,0.5,0.75."),
     answer_max_tokens: int = typer.Option(
-        D.answer_max_tokens, help="Cap on each forced answer (with --cuts)."
+        None, help=by_model("answer_max_tokens", "Cap on each forced answer (with --cuts)")
     ),
     seed: int = typer.Option(D.seed),
-    system_prompt: str = typer.Option(None, help="System message for the chat template."),
+    system_prompt: str = typer.Option(None, help=SYSTEM_PROMPT_HELP),
     think_open: str = typer.Option(None, help="Open-thinking marker, if not <think>."),
     think_close: str = typer.Option(None, help="Close-thinking marker, if not </think>."),
     engine: str = typer.Option(D.engine, help="hf (transformers) or vllm."),

@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from reasonlab.cli import budget as budget_cmd
 from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
 from reasonlab.cli import grounding, models, optim, recsys, tasks, testbed
@@ -26,7 +27,7 @@ app.add_typer(grounding.app, name="grounding")
 app.command()(generate_cmd.generate)
 app.command("evaluate")(generate_cmd.evaluate)
 app.command()(fractured_cmd.fractured)
-app.command()(fractured_cmd.budget)
+app.command()(budget_cmd.budget)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine, SamplingParams
 from reasonlab.jobs.common import RunInputs
+from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
@@ -24,10 +25,10 @@ class BudgetJobConfig(RunInputs):
     num_problems: int = 32
     n: int = 4
     thinking: list[int] = field(default_factory=lambda: [16, 32, 64, -1])  # t values; -1 = unlimited
-    solution: int = 16  # s
+    solution: int = TESTBED_DEFAULTS["solution"]  # s; model-dependent (models/defaults.py)
     wrap_up: str | None = None
     min_thinking: int = 0
-    max_thinking: int = 1024
+    max_thinking: int = TESTBED_DEFAULTS["max_thinking"]  # what t = -1 stands for
     temperature: float = 0.6
     top_p: float = 0.95
     seed: int = 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from reasonlab.models.defaults import fill_model_defaults
 
 
 @dataclass
@@ -13,11 +15,18 @@ class RunInputs:
     task: str = "arith"  # registered task name
     task_options: dict[str, Any] = field(default_factory=dict)  # task config (--set key=value)
     dataset: str | None = None  # a {"problem","answer"} JSONL file instead of --task
-    system_prompt: str | None = None
+    system_prompt: str | None = None  # None: the model's default (models/defaults.py); "": none
     think_open: str | None = None  # override the detected thinking markers
     think_close: str | None = None
     device: str = "cpu"
     dtype: str = "auto"
+
+    @classmethod
+    def for_model(cls, **values: Any):
+        """A config whose model-dependent fields (token caps, solution budget, system prompt), when
+        left out or None, take the model's defaults (models/defaults.py), not the testbed's."""
+        model = values.get("model") or cls.model
+        return cls(**fill_model_defaults(values, {f.name for f in fields(cls)}, model))
 
 
 def config_dict(cfg) -> dict[str, Any]:

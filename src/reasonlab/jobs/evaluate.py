@@ -16,6 +16,7 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine, SamplingParams
 from reasonlab.jobs.generate import GenerateConfig, run_generate
+from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.truncation import build_branches, delimiter_ids, forced_answers
 from reasonlab.tasks.base import Problem, Task
@@ -27,7 +28,7 @@ class EvaluateConfig(GenerateConfig):
     cuts: list[float] = field(
         default_factory=lambda: [0.25, 0.5, 0.75]
     )  # thinking fractions to force answers at
-    answer_max_tokens: int = 32  # cap on each forced answer
+    answer_max_tokens: int = TESTBED_DEFAULTS["answer_max_tokens"]  # cap on each forced answer
 
     def validate(self) -> None:
         super().validate()

@@ -18,6 +18,7 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import CompletionOutput, Engine, SamplingParams
 from reasonlab.jobs.common import RunInputs
+from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
@@ -31,7 +32,7 @@ class GenerateConfig(RunInputs):
     temperature: float = 0.6
     top_p: float = 0.95
     top_k: int = -1
-    max_tokens: int = 512
+    max_tokens: int = TESTBED_DEFAULTS["max_tokens"]  # model-dependent (models/defaults.py)
     thinking_budget: int = -1  # cap on thinking tokens, -1 = unlimited (forces the close marker)
     seed: int = 0
     chunk: int = 8  # problems per engine call (and per checkpoint)

@@ -18,6 +18,7 @@ from reasonlab.core.cost import Usage
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.engines.base import Engine, SamplingParams
+from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.tasks.base import Problem, Task
@@ -31,8 +32,8 @@ class FracturedConfig:
     temperature: float = 0.6
     top_p: float = 0.95
     top_k: int = -1
-    max_tokens: int = 512  # per trajectory (thinking + solution)
-    answer_max_tokens: int = 32  # per forced answer
+    max_tokens: int = TESTBED_DEFAULTS["max_tokens"]  # per trajectory (thinking + solution)
+    answer_max_tokens: int = TESTBED_DEFAULTS["answer_max_tokens"]  # per forced answer
     cut_by: str = "tokens"  # "tokens" (the paper) or "steps" (at step delimiters)
     block_size: int = 1  # round cuts down to a multiple of this (16 helps vLLM's prefix cache)
     reuse_final_solution: bool = True

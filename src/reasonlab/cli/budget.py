@@ -1,0 +1,79 @@
+"""`reasonlab budget`: accuracy and tokens under elastic thinking/solution budgets."""
+
+from __future__ import annotations
+
+import typer
+
+from reasonlab.cli.common import (
+    SYSTEM_PROMPT_HELP,
+    by_model,
+    config_from,
+    console,
+    default_run_dir,
+    int_list,
+    load_engine,
+    load_task,
+    metrics_table,
+    parse_settings,
+)
+from reasonlab.core.runs import Run
+from reasonlab.jobs import budget as bj
+from reasonlab.jobs.common import config_dict
+
+B = bj.BudgetJobConfig()
+
+
+def budget(
+    model: str = typer.Option(B.model, help="Local Hugging Face folder or testbed:<name>."),
+    task: str = typer.Option(B.task),
+    dataset: str = typer.Option(None),
+    settings: list[str] = typer.Option(None, "--set", help="Task option key=value (repeatable)."),
+    num_problems: int = typer.Option(B.num_problems),
+    n: int = typer.Option(B.n, "-n", help="Samples per problem."),
+    thinking: str = typer.Option(",".join(map(str, B.thinking)), help="Thinking budgets t, -1 = unlimited."),
+    solution: int = typer.Option(None, help=by_model("solution", "Solution budget s")),
+    wrap_up: str = typer.Option(None, help="Message inserted before a forced close."),
+    min_thinking: int = typer.Option(B.min_thinking, help='Replace an earlier close with "Wait" (s1).'),
+    max_thinking: int = typer.Option(None, help=by_model("max_thinking", "Cap for t = -1")),
+    temperature: float = typer.Option(B.temperature),
+    top_p: float = typer.Option(B.top_p),
+    seed: int = typer.Option(B.seed),
+    system_prompt: str = typer.Option(None, help=SYSTEM_PROMPT_HELP),
+    think_open: str = typer.Option(None),
+    think_close: str = typer.Option(None),
+    engine: str = typer.Option(B.engine),
+    device: str = typer.Option(B.device),
+    dtype: str = typer.Option(B.dtype),
+    chunk: int = typer.Option(B.chunk),
+    out: str = typer.Option(None, help="Run folder (default runs/budget-<config hash>)."),
+    overwrite: bool = typer.Option(False),
+    progress: bool = typer.Option(True),
+) -> None:
+    """Elastic budgets: accuracy and tokens for each thinking budget t with solution budget s."""
+    cfg = config_from(
+        bj.BudgetJobConfig,
+        locals(),
+        task="jsonl" if dataset else task,
+        task_options=parse_settings(settings),
+        thinking=int_list(thinking, "--thinking", example="16,32,-1"),
+    )
+    cfg.validate()
+    task_obj = load_task(task, dataset, settings)
+    eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
+    think.require("thinking budgets")
+    config = config_dict(cfg)
+    run = Run.open(out or default_run_dir("budget", config), config, overwrite=overwrite)
+    summary = bj.run_budget(cfg, eng, task_obj, think, run, progress=progress)
+    bj.plot_budgets(summary, run.path("budgets.png"), f"{model}: accuracy under thinking budgets")
+    folder = run.finish(summary, bj.report_markdown(cfg, summary))
+    rows = [
+        (
+            ("t=unlimited" if r["thinking_budget"] == -1 else f"t={r['thinking_budget']}")
+            + f", s={r['solution_budget']}",
+            f"acc {r['accuracy']:.3f}, {r['tokens']:.1f} tok ({r['thinking_tokens']:.1f} thinking), "
+            f"forced {r['forced_rate']:.0%}",
+        )
+        for r in summary["budgets"]
+    ]
+    console.print(metrics_table(f"budget: {model}", rows))
+    console.print(f"run folder: {folder}")

@@ -1,0 +1,50 @@
+"""Generation defaults that depend on the model: tiny testbed models vs real reasoning models.
+
+The testbed thinks in a few hundred character tokens and answers in about 30; an R1/Qwen3-style
+model thinks for thousands of tokens and writes a solution of hundreds. One set of caps cannot
+serve both: with the testbed's caps a real model never closes its thinking and never reaches
+`\\boxed{}`, so every depth-based method collapses. Real models get the official settings of the
+papers' code (frac-cot: 32768 trajectory tokens, 2048 per forced answer, the system prompt below;
+Elastic Reasoning: a 1024-token solution budget).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reasonlab.models.loading import TESTBED_PREFIX
+
+OFFICIAL_SYSTEM_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
+
+# Testbed solutions are "\n\nThe answer is \boxed{46}." plus the end token: 27 tokens for a
+# two-digit answer, so 48 leaves room for longer answers (arith with a larger modulus).
+TESTBED_DEFAULTS: dict[str, Any] = {
+    "max_tokens": 512,  # per trajectory (thinking + solution)
+    "answer_max_tokens": 32,  # per forced answer after a thinking cut
+    "solution": 48,  # elastic solution budget s
+    "max_thinking": 1024,  # cap that t = -1 (unlimited) stands for
+    "system_prompt": None,
+}
+
+REAL_MODEL_DEFAULTS: dict[str, Any] = {
+    "max_tokens": 32768,
+    "answer_max_tokens": 2048,
+    "solution": 1024,
+    "max_thinking": 32768,
+    "system_prompt": OFFICIAL_SYSTEM_PROMPT,
+}
+
+
+def model_defaults(model: str) -> dict[str, Any]:
+    """The defaults for `model`: testbed handles keep the testbed's, anything else gets the papers'."""
+    return dict(TESTBED_DEFAULTS if model.startswith(TESTBED_PREFIX) else REAL_MODEL_DEFAULTS)
+
+
+def fill_model_defaults(values: dict[str, Any], fields: set[str], model: str) -> dict[str, Any]:
+    """`values` plus, for each model-dependent name in `fields` that is missing or None, the model's
+    default. An empty system prompt ("") stays: it asks for no system message at all."""
+    out = dict(values)
+    for name, default in model_defaults(model).items():
+        if name in fields and out.get(name) is None:
+            out[name] = default
+    return out

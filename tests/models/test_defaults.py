@@ -1,0 +1,30 @@
+"""Generation defaults follow the model: testbed handles keep the testbed's caps, real models get the papers'."""
+
+from reasonlab.cli.common import config_from
+from reasonlab.jobs.budget import BudgetJobConfig
+from reasonlab.jobs.fractured import FracturedJobConfig
+from reasonlab.jobs.generate import GenerateConfig
+from reasonlab.models.defaults import OFFICIAL_SYSTEM_PROMPT
+
+
+def test_testbed_models_keep_testbed_caps():
+    cfg = FracturedJobConfig.for_model(model="testbed:target")
+    assert (cfg.max_tokens, cfg.answer_max_tokens, cfg.system_prompt) == (512, 32, None)
+    assert BudgetJobConfig.for_model(model="testbed:draft").solution == 48
+
+
+def test_local_model_folder_gets_official_settings():
+    cfg = FracturedJobConfig.for_model(model="/models/r1-distill-7b")
+    assert (cfg.max_tokens, cfg.answer_max_tokens) == (32768, 2048)
+    assert cfg.system_prompt == OFFICIAL_SYSTEM_PROMPT
+    budget = BudgetJobConfig.for_model(model="/models/r1-distill-7b")
+    assert (budget.solution, budget.max_thinking) == (1024, 32768)
+
+
+def test_explicit_values_win_and_empty_system_prompt_means_none():
+    cfg = config_from(
+        GenerateConfig, {"model": "/models/qwen3", "max_tokens": 4096, "system_prompt": "", "n": 2}
+    )
+    assert (cfg.max_tokens, cfg.system_prompt, cfg.n) == (4096, "", 2)
+    unset = config_from(GenerateConfig, {"model": "/models/qwen3", "max_tokens": None, "system_prompt": None})
+    assert (unset.max_tokens, unset.system_prompt) == (32768, OFFICIAL_SYSTEM_PROMPT)
