@@ -123,3 +123,26 @@ def screenspot_pro(tmp_path):
     (root / "annotations").mkdir(parents=True)
     (root / "annotations" / "vscode_macos.json").write_text(json.dumps(rows))
     return root
+
+
+@pytest.fixture()
+def screenspot_pro_4k(tmp_path):
+    """One ScreenSpot-Pro record on a 3840x2160 screenshot, the target a 40 px box around the centre."""
+    root = tmp_path / "sspro4k"
+    _png(root / "images" / "premiere_windows" / "s1.png", (3840, 2160))
+    rows = [
+        {
+            "img_filename": "premiere_windows/s1.png",
+            "bbox": [1900, 1060, 1940, 1100],
+            "instruction": "Play button",
+            "id": "premiere_0",
+            "application": "premiere",
+            "platform": "windows",
+            "img_size": [3840, 2160],
+            "ui_type": "icon",
+            "group": "Creative",
+        }
+    ]
+    (root / "annotations").mkdir(parents=True)
+    (root / "annotations" / "premiere_windows.json").write_text(json.dumps(rows))
+    return root

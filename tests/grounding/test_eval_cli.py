@@ -42,3 +42,38 @@ def test_grounding_eval_errors_are_one_line(monkeypatch, capsys, tmp_path, oswor
     ]:
         code, _, err = run_cli(monkeypatch, capsys, *base, *args, "--out", str(tmp_path / "r"))
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (args, err)
+
+
+def test_pixel_bounds_decide_where_a_4k_answer_lands(monkeypatch, capsys, tmp_path, screenspot_pro_4k):
+    """The same Jedi answer, [966, 532] in the resized image, is the centre of a 3840x2160 screenshot
+    under Jedi's 1080p budget (resized to 1932x1064) and a miss under Qwen2.5-VL's defaults (3836x2156).
+    The bounds used are recorded in the adapter description of the result."""
+    preds = tmp_path / "preds.jsonl"
+    click = {"action": "left_click", "coordinate": [966, 532]}
+    response = "<tool_call>\n" + json.dumps({"name": "computer_use", "arguments": click}) + "\n</tool_call>"
+    preds.write_text(json.dumps({"id": "premiere_0", "response": response}) + "\n")
+    base = ["grounding", "eval", "--data", str(screenspot_pro_4k), "--format", "screenspot-pro"]
+    base += ["--adapter", "file", "--predictions", str(preds), "--template", "jedi", "--no-progress"]
+    results = {}
+    for name, extra in [("jedi", []), ("qwen", ["--max-pixels", "12845056"])]:
+        out = tmp_path / name
+        code, _, err = run_cli(monkeypatch, capsys, *base, *extra, "--out", str(out))
+        assert code == 0, err
+        results[name] = json.loads((out / "summary.json").read_text())
+        assert "max_pixels" in (out / "report.md").read_text()
+    assert results["jedi"]["overall"]["correct"] == 1 and results["qwen"]["overall"]["correct"] == 0
+    jedi, qwen = results["jedi"]["adapter"], results["qwen"]["adapter"]
+    assert (jedi["min_pixels"], jedi["max_pixels"]) == (3136, 2700 * 28 * 28)
+    assert (qwen["min_pixels"], qwen["max_pixels"]) == (3136, 12845056)
+
+
+def test_bad_pixel_bounds_are_one_line_cli_errors(monkeypatch, capsys, tmp_path, osworld_g):
+    base = ["grounding", "eval", "--data", str(osworld_g), "--adapter", "file", "--predictions", "x.jsonl"]
+    for args, message in [
+        (["--min-pixels", "0"], "min_pixels must be a positive integer"),
+        (["--max-pixels", "-1"], "max_pixels must be a positive integer"),
+        (["--min-pixels", "5000000", "--max-pixels", "1000000"], "larger than max_pixels"),
+        (["--template", "jedi", "--min-pixels", "3000000"], "larger than max_pixels"),
+    ]:
+        code, _, err = run_cli(monkeypatch, capsys, *base, *args, "--out", str(tmp_path / "r"))
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (args, err)

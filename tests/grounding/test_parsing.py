@@ -1,6 +1,18 @@
+import json
+
 import pytest
 
-from reasonlab.grounding.parsing import parse_response, prediction_from_json, smart_resize, to_pixels
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.grounding.parsing import (
+    JEDI_MAX_PIXELS,
+    QWEN_MIN_PIXELS,
+    check_pixel_bounds,
+    get_template,
+    parse_response,
+    prediction_from_json,
+    smart_resize,
+    to_pixels,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +73,61 @@ def test_precomputed_rows():
     assert prediction_from_json({"id": 1, "refusal": True}, "pixels", size).kind == "refusal"
     assert prediction_from_json({"id": 1, "response": "(500, 500)"}, "rel1000", size).coords == (50, 50)
     assert prediction_from_json({"id": 1, "point": "x"}, "pixels", size).kind == "unparsed"
+
+
+def test_4k_screenshot_with_other_pixel_bounds_maps_back():
+    """ScreenSpot-Pro's 3840x2160 screenshots are the ones the bounds change: under Qwen2.5-VL's
+    defaults they are only snapped to multiples of 28, under Jedi's 1080p budget they are halved."""
+    size = (3840, 2160)
+    assert smart_resize(*size) == (3836, 2156)
+    assert smart_resize(*size, max_pixels=JEDI_MAX_PIXELS) == (1932, 1064)
+    assert smart_resize(*size, min_pixels=4000 * 4000, max_pixels=5000 * 5000)[0] > 3840  # scaled up
+    answer = parse_response(
+        '<tool_call>\n{"name": "computer_use", "arguments": '
+        '{"action": "left_click", "coordinate": [966, 532]}}\n</tool_call>'
+    )
+    jedi = to_pixels(answer, "smart_resize", size, max_pixels=JEDI_MAX_PIXELS)
+    assert jedi.coords == pytest.approx((1920, 1080))
+    assert to_pixels(answer, "smart_resize", size).coords == pytest.approx((967.0, 533.0), abs=0.5)
+    row = {"id": "1", "response": answer.raw}
+    assert prediction_from_json(
+        row, "smart_resize", size, QWEN_MIN_PIXELS, JEDI_MAX_PIXELS
+    ).coords == pytest.approx((1920, 1080))
+
+
+@pytest.mark.parametrize(
+    "bounds, message",
+    [
+        ((0, 100_000), "min_pixels must be a positive integer"),
+        ((3136, -5), "max_pixels must be a positive integer"),
+        ((5_000_000, 1_000_000), "larger than max_pixels"),
+        ((100, 500), "at least 784"),
+    ],
+)
+def test_bad_pixel_bounds_are_one_line_errors(bounds, message):
+    with pytest.raises(ReasonlabError, match=message):
+        check_pixel_bounds(*bounds)
+
+
+def test_templates_carry_their_models_resize_bounds():
+    assert (get_template("qwen25vl").min_pixels, get_template("qwen25vl").max_pixels) == (3136, 12845056)
+    assert (get_template("jedi").min_pixels, get_template("jedi").max_pixels) == (3136, 2700 * 28 * 28)
+
+
+def test_jedi_prompt_is_the_computer_use_tool_call_template():
+    """The system message is Qwen2.5-VL's function-call block around the computer_use tool, and it
+    states the size of the image the model sees."""
+    system = get_template("jedi").system_text(1932, 1064)
+    assert system.startswith("You are a helpful assistant.\n\n# Tools\n")
+    tools = system.split("<tools>\n", 1)[1].split("\n</tools>", 1)[0].splitlines()
+    assert len(tools) == 1
+    tool = json.loads(tools[0])
+    assert tool["type"] == "function" and tool["function"]["name"] == "computer_use"
+    params = tool["function"]["parameters"]
+    assert "left_click" in params["properties"]["action"]["enum"] and params["required"] == ["action"]
+    assert "`action=left_click`" in params["properties"]["coordinate"]["description"]
+    assert "* The screen's resolution is 1932x1064.\n" in tool["function"]["description"]
+    assert system.endswith(
+        '<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
+    )
+    assert "{width}" not in system and get_template("jedi").prompt.format(instruction="Save") == "Save"

@@ -29,6 +29,15 @@ def eval_cmd(
     convention: str = typer.Option(
         None, help="Answer coordinates: pixels, smart_resize, rel1000, rel1 (default: the template's)."
     ),
+    min_pixels: int = typer.Option(
+        None,
+        help="smart_resize lower bound in pixels (default: the template's; qwen25vl and jedi 3136).",
+    ),
+    max_pixels: int = typer.Option(
+        None,
+        help="smart_resize upper bound in pixels (default: the template's; qwen25vl 12845056, jedi "
+        "2116800). The openai adapter resizes the screenshot itself; keep this at or below the server's.",
+    ),
     limit: int = typer.Option(None, help="Evaluate the first N samples only."),
     gallery: int = typer.Option(G.gallery, help="Failures drawn in failures.png."),
     out: str = typer.Option(None, help="Run folder (default runs/grounding-<config hash>)."),

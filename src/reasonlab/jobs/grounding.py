@@ -2,7 +2,8 @@
 
 Predictions are appended to samples.jsonl as they come (the run resumes after an interruption),
 each with the raw response, the scored point and the outcome. The adapter's description (prompt
-template, resize rule, coordinate convention) goes into summary.json and report.md.
+template, resize rule and its min/max pixels, coordinate convention) goes into summary.json and
+report.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
-from reasonlab.grounding.adapters import ADAPTERS, Adapter, FileAdapter, OpenAIAdapter
+from reasonlab.grounding.adapters import ADAPTERS, Adapter, FileAdapter, OpenAIAdapter, resize_bounds
 from reasonlab.grounding.loaders import Dataset, load_dataset
 from reasonlab.grounding.parsing import CONVENTIONS, TEMPLATES
 from reasonlab.grounding.report import failure_gallery, report_lines, summarize
@@ -31,6 +32,8 @@ class GroundingEvalConfig:
     model: str | None = None  # openai adapter: served model name
     template: str = "point"
     convention: str | None = None  # default: the template's
+    min_pixels: int | None = None  # smart_resize bounds (default: the template's model's own)
+    max_pixels: int | None = None
     limit: int | None = None  # evaluate the first N samples only
     gallery: int = 12  # failures drawn in failures.png
 
@@ -47,17 +50,24 @@ class GroundingEvalConfig:
             raise ReasonlabError("--adapter file needs --predictions FILE.jsonl")
         if self.adapter == "openai" and not (self.base_url and self.model):
             raise ReasonlabError("--adapter openai needs --base-url and --model")
+        resize_bounds(self.template, self.min_pixels, self.max_pixels)
         if self.limit is not None and self.limit < 1:
             raise ReasonlabError(f"limit must be at least 1, got {self.limit}")
 
 
 def make_adapter(cfg: GroundingEvalConfig) -> Adapter:
     if cfg.adapter == "file":
-        return FileAdapter(
-            cfg.predictions, cfg.convention or TEMPLATES[cfg.template].convention, cfg.template
-        )
+        convention = cfg.convention or TEMPLATES[cfg.template].convention
+        return FileAdapter(cfg.predictions, convention, cfg.template, cfg.min_pixels, cfg.max_pixels)
     if cfg.adapter == "openai":
-        return OpenAIAdapter(cfg.base_url, cfg.model, cfg.template, cfg.convention)
+        return OpenAIAdapter(
+            cfg.base_url,
+            cfg.model,
+            cfg.template,
+            cfg.convention,
+            min_pixels=cfg.min_pixels,
+            max_pixels=cfg.max_pixels,
+        )
     if cfg.adapter == "dom":
         from reasonlab.grounding.synth.oracle import DomAdapter
 
@@ -113,7 +123,7 @@ def run_grounding_eval(
 
 def report_markdown(summary: dict[str, Any]) -> str:
     described = ", ".join(
-        f"{k}: {v}" for k, v in summary["adapter"].items() if v is not None and k != "prompt"
+        f"{k}: {v}" for k, v in summary["adapter"].items() if v is not None and k not in ("prompt", "system")
     )
     lines = [
         f"# Grounding: {summary['dataset']}",
