@@ -18,7 +18,7 @@ MODELS = {
     "graphsage": "target-only GraphSAGE link prediction",
     "emcdr": "MF in both domains + source-to-target mapping for cold-start users",
     "ccdr": "dual GraphSAGE, intra- and inter-domain losses mixed, random negatives",
-    "sccdr": "dual GraphSAGE, inter-domain loss behind a stop-gradient, negative curriculum",
+    "sccdr": "dual GraphSAGE, stop-gradient on the target side of the inter-domain loss, negative curriculum",
 }
 USES_CURRICULUM = {"sccdr"}
 
@@ -34,7 +34,7 @@ def build_model(name: str, data: CrossDomainData, cfg: ModelConfig) -> Recommend
         return EMCDR(data, cfg)
     if name == "graphsage":
         return DualGraph(data, cfg, use_source=False)
-    stop_gradient = cfg.stop_gradient if name == "sccdr" else False  # off in SCCDR = an ablation
+    stop_gradient = cfg.stop_gradient if name == "sccdr" else "none"  # sccdr's "none" = an ablation
     return DualGraph(data, dataclasses.replace(cfg, stop_gradient=stop_gradient), use_source=True)
 
 

@@ -9,8 +9,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.recsys.batches import Batch
 from reasonlab.recsys.data import CrossDomainData
+
+# Which side of the inter-domain loss is detached. "target" (SCCDR): the target vectors are the fixed
+# side of the alignment, as sg(z) in SimSiam, with the transfer network in the predictor's place; the
+# inter-domain loss trains the source encoder and the transfer network, and the target encoder, whose
+# vectors are served, learns from intra-domain link prediction alone. "none" mixes the loss into both
+# encoders (CCDR-style); "source" and "both" (only the transfer network learns from it) are ablations.
+STOP_GRADIENTS = ("none", "source", "target", "both")
 
 
 @dataclass
@@ -18,7 +26,8 @@ class ModelConfig:
     """Hyperparameters of all models; each model reads the ones it uses.
 
     The SCCDR paper publishes no code: temperature, the InfoNCE form of inter-domain learning, the
-    place of the stop-gradient and the pacing function are our choices, all exposed here.
+    place of the stop-gradient (see STOP_GRADIENTS) and the pacing function are our choices, all
+    exposed here.
     """
 
     dim: int = 64
@@ -30,8 +39,14 @@ class ModelConfig:
     inter_weight: float = 0.5
     neighbour_weight: float = 0.5  # share of inter-domain loss on neighbour similarity
     fusion: float = 0.5  # weight of the transferred source vector for warm overlapping users
-    stop_gradient: bool = True  # SCCDR: inter-domain loss trains only the transfer network
+    stop_gradient: str = "target"  # SCCDR: the inter-domain loss does not reach the target encoder
     l2: float = 0.0  # BPR-MF embedding regularisation
+
+    def __post_init__(self) -> None:
+        if self.stop_gradient not in STOP_GRADIENTS:
+            raise ReasonlabError(
+                f"stop_gradient must be one of {', '.join(STOP_GRADIENTS)}, got {self.stop_gradient!r}"
+            )
 
 
 class Recommender(nn.Module):

@@ -6,9 +6,13 @@ users: a transfer network maps a user's source vector into the target space, and
 towards (a) the same user's target vector (alignment) and (b) the mean of their target items
 (neighbour similarity), against other overlapping users.
 
-With `stop_gradient` (SCCDR) the encoder outputs enter the inter-domain loss detached, so only the
-transfer network learns from it and the hard cross-domain task cannot disturb intra-domain
-learning. Without it (CCDR-style), both losses are mixed into the encoders.
+SCCDR's stop-gradient (`stop_gradient="target"`) detaches the target encoder's output where it
+enters the inter-domain loss: the target vectors are the fixed side of the alignment (SimSiam's
+sg(z), the transfer network standing where SimSiam's predictor does), so that loss trains the
+source encoder, which thereby learns from the cross-domain signal, and the transfer network, and
+never pulls on the target encoder, whose vectors come from intra-domain learning alone. `"none"`
+(CCDR-style) mixes both losses into both encoders; `"source"` and `"both"` are ablations (`"both"`
+leaves only the transfer network learning from the inter-domain loss).
 
 Serving vectors: a warm overlapping user is normalise(target) + fusion * normalise(transferred);
 a cold-start user (no target training data) the transferred vector alone; anyone else their
@@ -66,8 +70,10 @@ class DualGraph(Recommender):
 
     def inter_loss(self, batch: Batch, tu: torch.Tensor, ti: torch.Tensor, su: torch.Tensor) -> torch.Tensor:
         """Alignment and neighbour similarity of transferred source vectors, by InfoNCE."""
-        if self.cfg.stop_gradient:
-            tu, ti, su = tu.detach(), ti.detach(), su.detach()
+        if self.cfg.stop_gradient in ("source", "both"):
+            su = su.detach()
+        if self.cfg.stop_gradient in ("target", "both"):
+            tu, ti = tu.detach(), ti.detach()
         mapped = self.transfer(su[batch.anchor_source])
         same = batch.anchor_neg == batch.anchor_target[:, None]
         tau = self.cfg.temperature
