@@ -22,14 +22,10 @@ from reasonlab.engines.hf import HFEngine
 from reasonlab.jobs.common import config_dict
 from reasonlab.jobs.fractured import FracturedJobConfig, plot_curves, run_fractured
 from reasonlab.models.think import detect_think_format
+from reasonlab.sampling.fractured_metrics import format_fit
 from reasonlab.tasks import create_task
 
 DOCS = Path("docs/reproductions")
-
-
-def slope(x: float) -> str:
-    """Four decimals, without the "-0.0000" that a flat curve's fit rounds to."""
-    return f"{round(x, 4) + 0.0:.4f}"
 
 
 def at_budget(curve: dict, budget: float) -> float:
@@ -80,6 +76,9 @@ held-out problems, n={cfg.n} trajectories x H={cfg.H} cuts by tokens x m={cfg.m}
 
 ![pass@k vs tokens](fractured_passk_vs_tokens.png)
 
+As in the official frac-cot code, answer 0 at the full cut is each trajectory's own output (so the n
+axis is plain sampling), and votes pool equivalent answers (right answers onto the reference).
+
 Cost model: C_think = {s["C_think"]:.1f} thinking tokens per trajectory, C_sol = {s["C_sol"]:.1f} tokens per
 answer, B(n, m, H) = {s["cost_model_tokens_per_problem"]:.0f} tokens per problem. Measured per problem:
 {s["measured"]["generated_per_problem"]:.0f} generated, {s["measured"]["prefill_computed_per_problem"]:.0f} prefill
@@ -107,13 +106,13 @@ Fitted pass@k = C ln(B) + c per axis:
 |---|---|---|---|
 """
         + "\n".join(
-            f"| {a} | {slope(c['fit']['slope'])} | {c['fit']['intercept']:.3f} | {c['fit']['r2']:.3f} |"
+            f"| {a} | {format_fit(c['fit'])[0]} | {c['fit']['intercept']:.3f} | {format_fit(c['fit'])[1]} |"
             for a, c in curves.items()
         )
         + f"""
 
-The paper finds C_H >= max(C_n, C_m). Here C_H = {slope(slopes["H"])}, C_n = {slope(slopes["n"])},
-C_m = {slope(slopes["m"])}: the claim {"holds" if ch_max else "does not hold"} on the testbed.
+The paper finds C_H >= max(C_n, C_m). Here C_H = {format_fit(curves["H"]["fit"])[0]}, C_n = {format_fit(curves["n"]["fit"])[0]},
+C_m = {format_fit(curves["m"]["fit"])[0]}: the claim {"holds" if ch_max else "does not hold"} on the testbed.
 
 ## (c) Voting
 | vote | accuracy |

@@ -243,6 +243,49 @@ def test_fractured_and_budget_commands_write_their_runs(monkeypatch, capsys, tmp
     assert summary["budgets"][0]["thinking_tokens"] <= 4 and (tmp_path / "b" / "budgets.png").exists()
 
 
+def test_fractured_on_a_local_model_folder_uses_the_official_settings(
+    monkeypatch, capsys, tmp_path, tiny_dir
+):
+    out = tmp_path / "f"
+    args = ["--model", str(tiny_dir), "--num-problems", "1", "-n", "2", "-H", "2", "-m", "1", "--no-progress"]
+    code, stdout, err = run_cli(
+        monkeypatch, capsys, "fractured", *args, "--max-tokens", "6", "--out", str(out)
+    )
+    assert code == 0, err
+    config = json.loads((out / "config.json").read_text())
+    assert config["max_tokens"] == 6  # given
+    assert config["answer_max_tokens"] == 2048  # the model's default: a real model's, not the testbed's
+    assert config["system_prompt"].startswith("Please reason step by step")
+    # The random model never closes its thinking within 6 tokens: the summary and the report say so.
+    assert "warning:" in stdout and "hit max_tokens=6" in stdout
+    assert "**Warning:**" in (out / "report.md").read_text()
+
+
+def test_a_resumed_fractured_run_samples_what_an_uninterrupted_one_does(monkeypatch, capsys, tmp_path):
+    from reasonlab.core.runs import Run
+
+    args = ["fractured", "--model", "testbed:draft", "--num-problems", "2", "-n", "2", "-H", "2", "-m", "2"]
+    args += ["--chunk", "2", "--no-progress"]
+    assert run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "fresh"))[0] == 0
+    add = Run.add
+
+    def add_then_stop(self, record):  # Ctrl-C right after the first problem was checkpointed
+        add(self, record)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Run, "add", add_then_stop)
+    assert run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "resumed"))[0] == 130
+    monkeypatch.setattr(Run, "add", add)
+    code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(tmp_path / "resumed"))
+    assert code == 0 and "resuming: 1 problems" in out, err
+
+    def records(name):
+        rows = [json.loads(line) for line in (tmp_path / name / "samples.jsonl").read_text().splitlines()]
+        return [{k: v for k, v in r.items() if k != "usage"} for r in rows]  # cache reuse may differ
+
+    assert records("resumed") == records("fresh")  # problem 2 was sampled alone, not beside problem 1
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -28,6 +28,19 @@ def test_same_seed_same_samples_other_seed_other_samples(engine, tiny):
     assert ids(a) != ids(c)
 
 
+def test_a_seeded_request_samples_the_same_whatever_its_batch_mates(tiny):
+    """As in vLLM, each seeded request draws from its own generator, so its samples do not depend
+    on which other requests share the engine call (what makes resumed runs match fresh ones)."""
+    a, b = prompt(tiny[1]), prompt(tiny[1], "Compute 5-9.")
+    sp = lambda seed: SamplingParams(n=3, temperature=1.0, max_tokens=16, seed=seed)  # noqa: E731
+    together = HFEngine(*tiny, enable_prefix_caching=False).generate([a, b], sp(2))
+    alone = HFEngine(*tiny, enable_prefix_caching=False).generate([b], sp(2))
+    assert [o.token_ids for o in together[1].outputs] == [o.token_ids for o in alone[0].outputs]
+    # The same prompt under two seeds in one call: two different streams.
+    twins = HFEngine(*tiny).generate([a, a], [sp(1), sp(2)])
+    assert [o.token_ids for o in twins[0].outputs] != [o.token_ids for o in twins[1].outputs]
+
+
 def test_forked_cache_logits_equal_re_prefilled_logits(tiny):
     model, tok = tiny
     seq = torch.tensor([prompt(tok) + tok.encode("12+7=19\n\n19*3=57", add_special_tokens=False)])

@@ -1,4 +1,4 @@
-"""Generation defaults follow the model: testbed handles keep the testbed's caps, real models get the papers'."""
+"""Generation defaults follow the model: testbed handles keep their caps, real models get the papers'."""
 
 from reasonlab.cli.common import config_from
 from reasonlab.jobs.budget import BudgetJobConfig
@@ -10,7 +10,8 @@ from reasonlab.models.defaults import OFFICIAL_SYSTEM_PROMPT
 def test_testbed_models_keep_testbed_caps():
     cfg = FracturedJobConfig.for_model(model="testbed:target")
     assert (cfg.max_tokens, cfg.answer_max_tokens, cfg.system_prompt) == (512, 32, None)
-    assert BudgetJobConfig.for_model(model="testbed:draft").solution == 48
+    budget = BudgetJobConfig.for_model(model="testbed:draft")
+    assert (budget.solution, budget.max_thinking) == (48, 512)  # measured in docs/reproductions/budget.md
 
 
 def test_local_model_folder_gets_official_settings():

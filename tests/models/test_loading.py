@@ -34,3 +34,19 @@ def test_missing_and_unknown_models_are_clear_errors(tmp_path):
 
 def test_testbed_list_always_has_the_random_model():
     assert "testbed:random" in loading.testbed_models()
+
+
+def test_the_open_marker_is_added_when_the_template_leaves_it_out(tiny):
+    """Qwen3's template leaves <think> to the model; the official scripts append "<think>\\n"."""
+    import copy
+
+    from reasonlab.models.think import detect_think_format
+
+    tokenizer = copy.deepcopy(tiny[1])
+    think = detect_think_format(tokenizer)
+    opened = chat_prompt_ids(tokenizer, "2+2?", None, think)
+    tokenizer.chat_template = tokenizer.chat_template.replace("<think>\n", "")
+    bare = chat_prompt_ids(tokenizer, "2+2?")
+    assert tokenizer.decode(bare).endswith("<|assistant|>")
+    assert chat_prompt_ids(tokenizer, "2+2?", None, think) == opened
+    assert chat_prompt_ids(tiny[1], "2+2?", None, think) == opened  # already opened: unchanged

@@ -16,7 +16,14 @@ TASK = create_task("arith")
 def test_token_cuts_are_even_by_tokens_and_end_at_the_full_trace():
     assert token_cuts(100, 4) == [25, 50, 75, 100]
     assert token_cuts(100, 4, block=16) == [16, 48, 64, 100]
-    assert token_cuts(3, 5) == [0, 1, 1, 2, 3]  # shorter than H: cuts collapse
+    assert token_cuts(3, 5) == [1, 1, 1, 2, 3]  # shorter than H: cuts collapse, but never at 0
+    assert token_cuts(0, 3) == [0, 0, 0]  # empty thinking: every cut is the (empty) full trace
+
+
+def test_block_rounding_never_cuts_at_zero_or_merges_cuts():
+    # Rounding 5, 10, ..., 35 down to 16 would give 0, 0, 0, 16, 16, 16, 32: keep the exact cuts.
+    assert token_cuts(40, 8, block=16) == [5, 10, 15, 20, 25, 30, 35, 40]
+    assert token_cuts(200, 4, block=16) == [48, 96, 144, 200]  # distinct after rounding: aligned
 
 
 def test_step_cuts_fall_just_after_step_delimiters(tiny):
@@ -72,9 +79,29 @@ def test_the_full_cut_reuses_the_trajectorys_own_solution(tiny, fake_think):
     cfg = FracturedConfig(n=1, H=2, m=2, temperature=0, max_tokens=40, answer_max_tokens=6)
     engine = HFEngine(*tiny)
     [r] = fractured_sample(engine, TASK, TASK.problems(1), fake_think, cfg)
-    assert r.closed.all()
+    assert r.closed.all() and not r.truncated.any()
     thinking_len = r.thinking_tokens[0]
     assert r.answer_tokens[0, 1, 0] == r.trajectory_tokens[0] - thinking_len - 1
+
+
+def test_n_axis_is_plain_sampling_even_when_thinking_never_closes(tiny):
+    """Answer 0 at the full cut is the trajectory's own output: with H = m = 1 fractured sampling
+    generates exactly what plain sampling does, and an unclosed trajectory gets no forced answer."""
+    think = detect_think_format(tiny[1])  # the random model never writes </think>
+    cfg = FracturedConfig(n=3, H=1, m=1, temperature=1.0, max_tokens=7, seed=3)
+    problems = TASK.problems(2)
+    results = fractured_sample(HFEngine(*tiny), TASK, problems, think, cfg)
+    prompts = [chat_prompt_ids(tiny[1], p.question, None, think) for p in problems]
+    params = SamplingParams(n=3, temperature=1.0, top_p=cfg.top_p, max_tokens=7, seed=3)
+    plain = HFEngine(*tiny).generate(prompts, params)
+    for r, request in zip(results, plain):
+        assert not r.closed.any()
+        assert r.truncated.tolist() == [o.finish_reason == "length" for o in request.outputs]
+        assert r.usage.generated == request.usage.generated  # no forced answers were generated
+        assert (r.answer_tokens[:, -1, 0] == 0).all()  # the trajectory's tokens are its own cost
+        assert [r.preds[i][-1][0] for i in range(3)] == [
+            TASK.extract_answer(o.text, think.close_text) for o in request.outputs
+        ]
 
 
 def test_short_thinking_collapses_cuts_and_never_closed_traces_still_count(tiny):
@@ -82,7 +109,11 @@ def test_short_thinking_collapses_cuts_and_never_closed_traces_still_count(tiny)
     cfg = FracturedConfig(n=2, H=8, m=1, temperature=1.0, max_tokens=5, answer_max_tokens=4, seed=1)
     [r] = fractured_sample(HFEngine(*tiny), TASK, TASK.problems(1), think, cfg)
     assert not r.closed.any() and r.collapsed_cuts > 0
+    assert not r.duplicate[:, -1].any()  # the full cut always stands for itself
     assert r.scores.dtype == bool and not r.scores.any()  # unparseable answers are wrong, not errors
     summary = summarize([r], cfg, num_params=1000)
     assert summary["never_closed_trajectories"] == 2 and summary["collapsed_cuts"] == r.collapsed_cuts
     assert set(summary["curves"]) == {"n", "H", "m", "joint"}
+    # Every trajectory hit max_tokens before closing: the summary says so.
+    assert summary["truncated_trajectories"] == 2
+    assert len(summary["warnings"]) == 1 and "max_tokens=5" in summary["warnings"][0]

@@ -14,6 +14,7 @@ from reasonlab.sampling.fractured_metrics import (
     passk_joint,
     passk_m,
     passk_n,
+    probe_indices,
     token_budget,
     weighted_vote,
 )
@@ -67,6 +68,14 @@ def test_weighted_vote_counts_and_weights():
     assert weighted_vote([[[None]]], np.ones(1)) is None
 
 
+def test_a_cut_shared_by_several_indices_votes_once():
+    keys = [[["1"], ["1"], ["1"], ["2"]], [["2"], ["3"], ["4"], ["2"]]]
+    # Trajectory 0's cut indices 0, 1 and 2 fell on one cut: it votes once, so "2" wins 3 to 1.
+    duplicate = np.array([[True, True, False, False], [False, False, False, False]])
+    assert weighted_vote(keys, depth_weights(4)) == "1"  # a 3-3 tie, "1" first, if counted thrice
+    assert weighted_vote(keys, depth_weights(4), duplicate) == "2"
+
+
 def test_best_of_n_uses_the_scorer():
     cands = [("4", "short"), ("5", "a much longer text"), ("6", "mid text")]
     assert best_of_n(cands, scorer=len) == "5"
@@ -83,6 +92,15 @@ def test_early_stop_stops_when_the_probed_answer_repeats():
     assert early_stop(first_answers, first=0, interval=2) == [4, 4, 4]  # probes 0,2,4
     with pytest.raises(ReasonlabError):
         early_stop(first_answers, first=0, interval=0)
+
+
+def test_probes_always_end_at_the_full_trace_and_skip_shared_cuts():
+    assert probe_indices(5, 0, 3) == [0, 3, 4]
+    assert probe_indices(5, 7, 1) == [4]
+    # Cut 1 repeats cut 2 (a collapsed cut): probing it would repeat trivially.
+    first_answers = [["1", "2", "2", "5", "5"]]
+    assert early_stop(first_answers, 1, 1) == [2]
+    assert early_stop(first_answers, 1, 1, np.array([[False, True, False, False, False]])) == [4]
 
 
 def test_cost_model_and_fit():

@@ -38,3 +38,15 @@ def test_malformed_lines_are_named(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(ReasonlabError, match="dataset file not found"):
         create_task("jsonl", path=str(tmp_path / "nope.jsonl"))
+
+
+def test_equivalent_answers_share_a_vote_key(tmp_path):
+    path = write(tmp_path, '{"problem": "a third?", "answer": "\\\\frac{1}{3}"}\n')
+    task = create_task("jsonl", path=str(path))
+    problem = task.problem(0)
+    # Two wrong answers in two notations, and the right one; raw strings would split all three ways.
+    keys = task.vote_keys(problem, ["\\frac12", "0.5", None, "\\dfrac{1}{3}", "1/2"])
+    assert keys[0] == keys[1] == keys[4] == "\\frac12" and keys[2] is None
+    assert keys[3] == "\\dfrac{1}{3}"
+    # When scores are known, right answers map onto the reference answer (the frac-cot convention).
+    assert task.vote_keys(problem, ["\\dfrac{1}{3}", "0.5"], [True, False]) == ["\\frac{1}{3}", "0.5"]

@@ -30,11 +30,21 @@ def budget(
     settings: list[str] = typer.Option(None, "--set", help="Task option key=value (repeatable)."),
     num_problems: int = typer.Option(B.num_problems),
     n: int = typer.Option(B.n, "-n", help="Samples per problem."),
-    thinking: str = typer.Option(",".join(map(str, B.thinking)), help="Thinking budgets t, -1 = unlimited."),
-    solution: int = typer.Option(None, help=by_model("solution", "Solution budget s")),
-    wrap_up: str = typer.Option(None, help="Message inserted before a forced close."),
+    thinking: str = typer.Option(
+        ",".join(map(str, B.thinking)),
+        help="Thinking budgets t; -1 = unlimited, up to --max-thinking tokens (then closed by force).",
+    ),
+    solution: int = typer.Option(
+        None,
+        help=by_model("solution", "Solution budget s: tokens after the close marker; must fit an answer"),
+    ),
+    wrap_up: str = typer.Option(None, help="Message inserted before a forced close (Qwen3 style)."),
     min_thinking: int = typer.Option(B.min_thinking, help='Replace an earlier close with "Wait" (s1).'),
-    max_thinking: int = typer.Option(None, help=by_model("max_thinking", "Cap for t = -1")),
+    max_extensions: int = typer.Option(B.max_extensions, help='Times a close may become "Wait".'),
+    wait: str = typer.Option(B.wait, help="The word that replaces an early close."),
+    max_thinking: int = typer.Option(
+        None, help=by_model("max_thinking", "Thinking tokens that t = -1 stands for (a forced close there)")
+    ),
     temperature: float = typer.Option(B.temperature),
     top_p: float = typer.Option(B.top_p),
     seed: int = typer.Option(B.seed),
@@ -68,12 +78,13 @@ def budget(
     folder = run.finish(summary, bj.report_markdown(cfg, summary))
     rows = [
         (
-            ("t=unlimited" if r["thinking_budget"] == -1 else f"t={r['thinking_budget']}")
-            + f", s={r['solution_budget']}",
+            bj.t_label(r["thinking_budget"], r["thinking_cap"]) + f", s={r['solution_budget']}",
             f"acc {r['accuracy']:.3f}, {r['tokens']:.1f} tok ({r['thinking_tokens']:.1f} thinking), "
-            f"forced {r['forced_rate']:.0%}",
+            f"forced {r['forced_rate']:.0%}, solutions cut {r['solution_cut_rate']:.0%}",
         )
         for r in summary["budgets"]
     ]
     console.print(metrics_table(f"budget: {model}", rows))
+    if warning := bj.cut_warning(summary):
+        console.print(warning)
     console.print(f"run folder: {folder}")

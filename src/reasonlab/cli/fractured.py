@@ -18,6 +18,7 @@ from reasonlab.cli.common import (
 from reasonlab.core.runs import Run
 from reasonlab.jobs import fractured as fj
 from reasonlab.jobs.common import config_dict
+from reasonlab.sampling.fractured_metrics import format_fit
 
 F = fj.FracturedJobConfig()
 
@@ -69,6 +70,15 @@ def fractured(
     summary = fj.run_fractured(cfg, eng, task_obj, think, run, progress=progress)
     fj.plot_curves(summary, run.path("passk_vs_tokens.png"), f"{model}: pass@k vs tokens")
     folder = run.finish(summary, fj.report_markdown(cfg, summary))
+    rows = summary_rows(summary)
+    console.print(metrics_table(f"fractured: {model}", rows))
+    for warning in summary["warnings"]:
+        console.print(f"[bold yellow]warning:[/] {warning}")
+    console.print(f"run folder: {folder}")
+
+
+def summary_rows(summary: dict) -> list[tuple[str, str]]:
+    """The rows of the table `reasonlab fractured` prints (README and docs quote it)."""
     rows = []
     for axis, c in summary["curves"].items():
         rows.append(
@@ -77,7 +87,7 @@ def fractured(
         rows.append(
             (
                 f"{axis}: tokens, slope / ln, R^2",
-                f"{c['budget'][0]:.0f}-{c['budget'][-1]:.0f}, {c['fit']['slope']:.4f}, {c['fit']['r2']:.2f}",
+                f"{c['budget'][0]:.0f}-{c['budget'][-1]:.0f}, " + ", ".join(format_fit(c["fit"])),
             )
         )
     rows += [(f"vote: {k}", f"{v:.3f}") for k, v in summary["majority_vote"].items()]
@@ -97,6 +107,5 @@ def fractured(
         )
     )
     if summary["collapsed_cuts"]:
-        rows.append(("collapsed cuts (thinking shorter than H)", str(summary["collapsed_cuts"])))
-    console.print(metrics_table(f"fractured: {model}", rows))
-    console.print(f"run folder: {folder}")
+        rows.append(("collapsed cuts (voting once)", str(summary["collapsed_cuts"])))
+    return rows

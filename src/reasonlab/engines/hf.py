@@ -11,7 +11,7 @@ aligned); position ids follow the mask, so the result equals an unpadded forward
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from transformers import DynamicCache
@@ -100,22 +100,25 @@ class HFEngine:
                     f"prompt {i} has token ids outside the vocabulary [0, {self.vocab_size})"
                 )
         results: list[RequestOutput | None] = [None] * len(prompts)
+        # Requests that differ only in their seed are decoded together; as in vLLM, each seeded
+        # request draws from its own generator, so its samples do not depend on its batch-mates.
         groups: dict[SamplingParams, list[int]] = {}
         for i, p in enumerate(per_prompt):
-            groups.setdefault(p, []).append(i)
+            groups.setdefault(replace(p, seed=None), []).append(i)
         total = sum(p.n for p in per_prompt)
         with progress_bar(total, "sampling", enabled=progress) as advance:
             for sp, indices in groups.items():
-                generator = None
-                if sp.seed is not None:
-                    generator = torch.Generator(device=self.device).manual_seed(sp.seed)
                 per_batch = max(1, self.max_batch_size // sp.n)
                 for start in range(0, len(indices), per_batch):
                     chunk = indices[start : start + per_batch]
-                    outs = self._generate_batch([list(prompts[i]) for i in chunk], sp, generator, advance)
+                    generators = [self._generator(per_prompt[i].seed) for i in chunk]
+                    outs = self._generate_batch([list(prompts[i]) for i in chunk], sp, generators, advance)
                     for i, out in zip(chunk, outs):
                         results[i] = out
         return results  # type: ignore[return-value]
+
+    def _generator(self, seed: int | None) -> torch.Generator | None:
+        return None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
 
     # ---------------------------------------------------------------- internals
     def _forward(self, input_ids, attention_mask, position_ids, cache) -> torch.Tensor:
@@ -163,7 +166,7 @@ class HFEngine:
         return cache, mask, logits, usages
 
     @torch.inference_mode()
-    def _generate_batch(self, prompts, sp: SamplingParams, generator, advance) -> list[RequestOutput]:
+    def _generate_batch(self, prompts, sp: SamplingParams, generators, advance) -> list[RequestOutput]:
         cache, mask, logits, usages = self._prefill(prompts)
         if sp.n > 1:
             cache.batch_repeat_interleave(sp.n)
@@ -179,7 +182,7 @@ class HFEngine:
         padded = bool((mask == 0).any())
         stops = _StopChecker(self.tokenizer, sp, self.eos_ids)
         while True:
-            chosen = next_tokens(logits, sp, generator)
+            chosen = next_tokens(logits, sp, [generators[rows[r].request] for r in active])
             lps = token_logprobs(logits, chosen, sp.logprobs) if sp.logprobs is not None else None
             keep = []
             for slot, (row_id, token) in enumerate(zip(active, chosen.tolist())):

@@ -8,9 +8,12 @@ from reasonlab.engines.base import SamplingParams
 
 
 def next_tokens(
-    logits: torch.Tensor, params: SamplingParams, generator: torch.Generator | None
+    logits: torch.Tensor,
+    params: SamplingParams,
+    generator: torch.Generator | None | list[torch.Generator | None],
 ) -> torch.Tensor:
-    """One token per row of `logits` [B, V] (float32)."""
+    """One token per row of `logits` [B, V] (float32). With a list of generators, row i draws from
+    generator i (None: torch's global one), so a row's draws do not depend on the other rows."""
     if params.temperature == 0:
         return logits.argmax(dim=-1)
     logits = logits / params.temperature
@@ -25,7 +28,11 @@ def next_tokens(
         sorted_logits = sorted_logits.masked_fill(drop, float("-inf"))
         logits = torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
     probs = logits.softmax(dim=-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    if not isinstance(generator, list):
+        return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    return torch.cat([torch.multinomial(probs[i : i + 1], 1, generator=g) for i, g in enumerate(generator)])[
+        :, 0
+    ]
 
 
 def token_logprobs(logits: torch.Tensor, chosen: torch.Tensor, top: int) -> list[dict[int, float]]:

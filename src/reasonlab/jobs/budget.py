@@ -1,8 +1,13 @@
-"""`reasonlab budget`: accuracy and tokens under a list of thinking budgets (elastic reasoning)."""
+"""`reasonlab budget`: accuracy and tokens under a list of thinking budgets (elastic reasoning).
+
+Tokens are the response as Elastic Reasoning's code counts it: thinking, the close marker (the
+wrap-up message too, when one is inserted) and the solution, with the three parts also reported
+apart. t = -1 stands for `max_thinking` tokens; every summary and report says so.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -11,6 +16,7 @@ from reasonlab.core.cost import Usage, total_usage
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
+from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import Engine, SamplingParams
 from reasonlab.jobs.common import RunInputs
 from reasonlab.models.defaults import TESTBED_DEFAULTS
@@ -18,6 +24,8 @@ from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
 from reasonlab.tasks.base import Task
+
+CUT_WARNING = 0.2  # share of solutions cut by s above which the summary warns
 
 
 @dataclass
@@ -28,6 +36,8 @@ class BudgetJobConfig(RunInputs):
     solution: int = TESTBED_DEFAULTS["solution"]  # s; model-dependent (models/defaults.py)
     wrap_up: str | None = None
     min_thinking: int = 0
+    max_extensions: int = 1  # s1: times an early close may become "Wait"
+    wait: str = "Wait"
     max_thinking: int = TESTBED_DEFAULTS["max_thinking"]  # what t = -1 stands for
     temperature: float = 0.6
     top_p: float = 0.95
@@ -42,6 +52,8 @@ class BudgetJobConfig(RunInputs):
             raise ReasonlabError(
                 f"num_problems and n must be at least 1, got {self.num_problems} and {self.n}"
             )
+        if self.chunk < 1:
+            raise ReasonlabError(f"chunk must be at least 1, got {self.chunk}")
         self.budgets()
 
     def budgets(self) -> list[ElasticBudget]:
@@ -51,10 +63,17 @@ class BudgetJobConfig(RunInputs):
                 solution=self.solution,
                 wrap_up=self.wrap_up,
                 min_thinking=self.min_thinking,
+                wait=self.wait,
+                max_extensions=self.max_extensions,
                 max_thinking=self.max_thinking,
             )
             for t in self.thinking
         ]
+
+
+def t_label(t: int, cap: int) -> str:
+    """How a thinking budget is shown: "-1" always names its cap."""
+    return f"t=-1 (cap {cap})" if t == -1 else f"t={t}"
 
 
 def run_budget(
@@ -71,48 +90,86 @@ def run_budget(
             todo = [p for b, p in jobs if b == budget]
             for start in range(0, len(todo), cfg.chunk):
                 chunk = todo[start : start + cfg.chunk]
-                prompts = [chat_prompt_ids(engine.tokenizer, p.question, cfg.system_prompt) for p in chunk]
-                for problem, samples in zip(chunk, budgeted_generate(engine, prompts, params, think, budget)):
-                    graded = []
-                    for s in samples:
-                        pred = task.extract_answer(s.solution_text, None)
-                        graded.append(
-                            {
-                                "thinking_tokens": len(s.thinking_ids),
-                                "solution_tokens": len(s.solution_ids),
-                                "forced_close": s.forced_close,
-                                "extensions": s.extensions,
-                                "pred": pred,
-                                "correct": bool(task.check(problem, pred)),
-                                "usage": s.usage.to_dict(),
-                                "solution": s.solution_text,
-                            }
-                        )
+                prompts = [
+                    chat_prompt_ids(engine.tokenizer, p.question, cfg.system_prompt, think=think)
+                    for p in chunk
+                ]
+                # Seeded per problem (the same across budgets: paired comparisons, exact resumes).
+                seeded = [replace(params, seed=derive_seed(cfg.seed, p.id)) for p in chunk]
+                for problem, samples in zip(chunk, budgeted_generate(engine, prompts, seeded, think, budget)):
                     run.add(
                         {
                             "id": f"{budget.thinking}:{problem.id}",
                             "thinking_budget": budget.thinking,
                             "problem": problem.id,
-                            "samples": graded,
+                            "samples": [grade(task, problem, s) for s in samples],
                         }
                     )
                     advance(1)
-    rows = []
-    for budget in budgets:
-        samples = [s for p in problems for s in run.done(f"{budget.thinking}:{p.id}")["samples"]]
-        rows.append(
-            {
-                "thinking_budget": budget.thinking,
-                "solution_budget": budget.solution,
-                "accuracy": float(np.mean([s["correct"] for s in samples])),
-                "thinking_tokens": float(np.mean([s["thinking_tokens"] for s in samples])),
-                "solution_tokens": float(np.mean([s["solution_tokens"] for s in samples])),
-                "tokens": float(np.mean([s["thinking_tokens"] + s["solution_tokens"] for s in samples])),
-                "forced_rate": float(np.mean([s["forced_close"] for s in samples])),
-                "usage": total_usage([Usage(**s["usage"]) for s in samples]).to_dict(),
-            }
+    rows = [
+        summarize_budget(
+            budget, [s for p in problems for s in run.done(f"{budget.thinking}:{p.id}")["samples"]]
         )
-    return {"problems": len(problems), "samples_per_problem": cfg.n, "budgets": rows}
+        for budget in budgets
+    ]
+    return {
+        "problems": len(problems),
+        "samples_per_problem": cfg.n,
+        "solution_budget": cfg.solution,
+        "max_thinking": cfg.max_thinking,
+        "budgets": rows,
+    }
+
+
+def grade(task: Task, problem, s) -> dict[str, Any]:
+    """One budgeted sample as stored in samples.jsonl."""
+    pred = task.extract_answer(s.solution_text, None)
+    return {
+        "thinking_tokens": len(s.thinking_ids),
+        "marker_tokens": len(s.marker_ids),
+        "solution_tokens": len(s.solution_ids),
+        "tokens": s.tokens,
+        "forced_close": s.forced_close,
+        "extensions": s.extensions,
+        "solution_cut": s.finish_reason == "length",
+        "pred": pred,
+        "correct": bool(task.check(problem, pred)),
+        "usage": s.usage.to_dict(),
+        "solution": s.solution_text,
+    }
+
+
+def summarize_budget(budget: ElasticBudget, samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means over a budget's samples; `tokens` = thinking + marker (and wrap-up) + solution."""
+
+    def mean(key: str) -> float:
+        return float(np.mean([s[key] for s in samples]))
+
+    return {
+        "thinking_budget": budget.thinking,
+        "thinking_cap": budget.thinking_cap,
+        "solution_budget": budget.solution,
+        "accuracy": mean("correct"),
+        "tokens": mean("tokens"),
+        "thinking_tokens": mean("thinking_tokens"),
+        "marker_tokens": mean("marker_tokens"),
+        "solution_tokens": mean("solution_tokens"),
+        "forced_rate": mean("forced_close"),
+        "extension_rate": mean("extensions"),
+        "solution_cut_rate": mean("solution_cut"),
+        "usage": total_usage([Usage(**s["usage"]) for s in samples]).to_dict(),
+    }
+
+
+def cut_warning(summary: dict[str, Any]) -> str | None:
+    """A line when s cut more than CUT_WARNING of some budget's solutions (their answers are lost)."""
+    worst = max(r["solution_cut_rate"] for r in summary["budgets"])
+    if worst <= CUT_WARNING:
+        return None
+    return (
+        f"warning: s = {summary['solution_budget']} cut {worst:.0%} of the solutions before they ended "
+        "(their answers are lost); raise --solution."
+    )
 
 
 def plot_budgets(summary: dict[str, Any], path, title: str) -> None:
@@ -122,11 +179,14 @@ def plot_budgets(summary: dict[str, Any], path, title: str) -> None:
     fig, ax = new_figure()
     ax.plot([r["tokens"] for r in rows], [100 * r["accuracy"] for r in rows], marker="o")
     for r in rows:
-        label = "t=inf" if r["thinking_budget"] == -1 else f"t={r['thinking_budget']}"
         ax.annotate(
-            label, (r["tokens"], 100 * r["accuracy"]), textcoords="offset points", xytext=(4, 4), fontsize=8
+            t_label(r["thinking_budget"], r["thinking_cap"]),
+            (r["tokens"], 100 * r["accuracy"]),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=8,
         )
-    ax.set_xlabel("tokens per sample (thinking + solution)")
+    ax.set_xlabel("tokens per sample (thinking + marker + solution)")
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title(title)
@@ -134,18 +194,37 @@ def plot_budgets(summary: dict[str, Any], path, title: str) -> None:
 
 
 def report_markdown(cfg: BudgetJobConfig, summary: dict[str, Any]) -> str:
+    extras = []
+    if cfg.wrap_up:
+        extras.append(f"wrap-up {cfg.wrap_up!r} before a forced close")
+    if cfg.min_thinking:
+        extras.append(
+            f'"{cfg.wait}" replaces a close before {cfg.min_thinking} tokens, up to {cfg.max_extensions}x'
+        )
     lines = [
         f"# thinking budgets: {cfg.model} on {cfg.dataset or cfg.task}",
         "",
-        f"{summary['problems']} problems x {cfg.n} samples; solution budget s = {cfg.solution}.",
+        f"{summary['problems']} problems x {cfg.n} samples; solution budget s = {cfg.solution}"
+        + "".join(f"; {e}" for e in extras)
+        + ".",
+        f"t = -1 (unlimited) means at most {cfg.max_thinking} thinking tokens (--max-thinking); a sample "
+        "that reaches them is closed by force like any other.",
+        "Tokens count the whole response: thinking, the close marker (and any wrap-up) and the solution.",
         "",
-        "| thinking budget t | accuracy | thinking tokens | solution tokens | forced close |",
-        "|---|---|---|---|---|",
+        "| thinking budget t | accuracy | tokens | thinking | marker | solution | forced close | "
+        "solutions cut by s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in summary["budgets"]:
-        t = "unlimited" if r["thinking_budget"] == -1 else r["thinking_budget"]
-        lines.append(
-            f"| {t} | {r['accuracy']:.3f} | {r['thinking_tokens']:.1f} | {r['solution_tokens']:.1f} | "
-            f"{r['forced_rate']:.0%} |"
+        t = (
+            f"unlimited (capped at {r['thinking_cap']})"
+            if r["thinking_budget"] == -1
+            else r["thinking_budget"]
         )
-    return "\n".join(lines) + "\n\n![budgets](budgets.png)\n"
+        lines.append(
+            f"| {t} | {r['accuracy']:.3f} | {r['tokens']:.1f} | {r['thinking_tokens']:.1f} | "
+            f"{r['marker_tokens']:.1f} | {r['solution_tokens']:.1f} | {r['forced_rate']:.0%} | "
+            f"{r['solution_cut_rate']:.0%} |"
+        )
+    warning = cut_warning(summary)
+    return "\n".join(lines) + ("\n\n" + warning if warning else "") + "\n\n![budgets](budgets.png)\n"

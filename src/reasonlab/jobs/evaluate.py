@@ -8,12 +8,13 @@ already there part-way through the thinking: the gap fractured sampling and budg
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reasonlab.core.cost import Usage, total_usage
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
+from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import Engine, SamplingParams
 from reasonlab.jobs.generate import GenerateConfig, run_generate
 from reasonlab.models.defaults import TESTBED_DEFAULTS
@@ -53,13 +54,19 @@ def cut_augmenter(cfg: EvaluateConfig, engine: Engine, task: Task, think: ThinkF
     def augment(problems: list[Problem], prompts: list[list[int]], graded: list[list[dict]]) -> None:
         branches, owners = [], []
         for problem, prompt, samples in zip(problems, prompts, graded):
-            for sample in samples:
+            for j, sample in enumerate(samples):
                 fractions = list(cfg.cuts) + ([] if sample["closed_thinking"] else [1.0])
                 for branch in build_branches([prompt], [sample["token_ids"]], fractions, think, delim):
                     branches.append(branch)
-                    owners.append((problem, sample))
-        answers = forced_answers(engine, branches, answer_params)
-        for branch, (problem, sample), outs in zip(branches, owners, answers):
+                    owners.append((problem, j, sample))
+        # One seed per branch: identical cut prompts (traces that agree up to the cut) must not
+        # share one random stream.
+        params = [
+            replace(answer_params, seed=derive_seed(cfg.seed, problem.id, j, b.fraction))
+            for b, (problem, j, _) in zip(branches, owners)
+        ]
+        answers = forced_answers(engine, branches, params)
+        for branch, (problem, _, sample), outs in zip(branches, owners, answers):
             pred = task.extract_answer(outs[0].text, None)
             sample.setdefault("cuts", {})[str(branch.fraction)] = {
                 "thinking_tokens": branch.cut,

@@ -23,15 +23,19 @@ from reasonlab.sampling.fractured import FracturedConfig, ProblemResult, fractur
 from reasonlab.sampling.fractured_metrics import (
     depth_weights,
     early_stop,
+    format_fit,
     loglinear_fit,
     passk_h,
     passk_joint,
     passk_m,
     passk_n,
+    probe_indices,
     token_budget,
     weighted_vote,
 )
 from reasonlab.tasks.base import Task
+
+TRUNCATION_WARNING = 0.2  # share of trajectories cut by max_tokens before closing that gets a warning
 
 
 @dataclass
@@ -91,13 +95,23 @@ def summarize(results: list[ProblemResult], cfg: FracturedConfig, num_params: in
     last = min(4, H)
     voting = {
         "baseline (H=1, m=1)": _vote_acc(
-            results, lambda r: [[[r.preds[i][H - 1][0]]] for i in range(n)], np.ones(1)
+            results, lambda r: [[[r.keys[i][H - 1][0]]] for i in range(n)], [1.0]
         ),
-        "uniform": _vote_acc(results, lambda r: r.preds, depth_weights(H)),
-        "linear depth weights": _vote_acc(results, lambda r: r.preds, depth_weights(H, "linear")),
-        f"last {last} cuts": _vote_acc(results, lambda r: r.preds, depth_weights(H, last=last)),
+        "uniform": _vote_acc(results, lambda r: r.keys, depth_weights(H)),
+        "linear depth weights": _vote_acc(results, lambda r: r.keys, depth_weights(H, "linear")),
+        f"last {last} cuts": _vote_acc(results, lambda r: r.keys, depth_weights(H, last=last)),
     }
     usage = total_usage([r.usage for r in results])
+    trajectories = len(results) * n
+    truncated = int(sum(r.truncated.sum() for r in results))
+    warnings = []
+    if truncated > TRUNCATION_WARNING * trajectories:
+        warnings.append(
+            f"{truncated} of {trajectories} trajectories ({100 * truncated / trajectories:.0f}%) hit "
+            f"max_tokens={cfg.max_tokens} without closing their thinking: their full-cut answers "
+            "come from unfinished thinking and the H and m axes are measured on truncated traces; "
+            "raise --max-tokens"
+        )
     return {
         "problems": len(results),
         "n": n,
@@ -116,6 +130,8 @@ def summarize(results: list[ProblemResult], cfg: FracturedConfig, num_params: in
         "flops": estimate_flops(num_params, usage).to_dict(),
         "collapsed_cuts": int(sum(r.collapsed_cuts for r in results)),
         "never_closed_trajectories": int(sum((~r.closed).sum() for r in results)),
+        "truncated_trajectories": truncated,
+        "warnings": warnings,
         "curves": curves,
         "slopes": {axis: c["fit"]["slope"] for axis, c in curves.items()},
         "majority_vote": voting,
@@ -123,28 +139,37 @@ def summarize(results: list[ProblemResult], cfg: FracturedConfig, num_params: in
     }
 
 
-def _vote_acc(results: list[ProblemResult], pick, weights: np.ndarray) -> float:
-    return float(np.mean([_is_right(r, weighted_vote(pick(r), weights)) for r in results]))
+def _vote_acc(results: list[ProblemResult], pick, weights) -> float:
+    """Share of problems whose weighted vote lands on a right answer; shared cuts vote once."""
+    right = []
+    for r in results:
+        keys = pick(r)
+        duplicate = r.duplicate if len(keys[0]) == r.duplicate.shape[1] else None
+        right.append(_is_right(r, weighted_vote(keys, np.asarray(weights), duplicate)))
+    return float(np.mean(right))
 
 
-def _is_right(r: ProblemResult, pred) -> bool:
-    """Whether `pred` is an answer the task graded right somewhere (grading accepts equivalent forms)."""
-    flat_preds = [p for traj in r.preds for cut in traj for p in cut]
-    return pred is not None and any(
-        p == pred and s for p, s in zip(flat_preds, r.scores.reshape(-1).tolist())
-    )
+def _is_right(r: ProblemResult, key) -> bool:
+    """Whether `key` is the vote key of an answer the task graded right."""
+    flat_keys = [k for traj in r.keys for cut in traj for k in cut]
+    return key is not None and any(k == key and s for k, s in zip(flat_keys, r.scores.reshape(-1).tolist()))
 
 
 def early_stopping(results: list[ProblemResult], cfg: FracturedConfig) -> dict[str, Any]:
-    """Probe the first answer at cuts first, first+interval, ...; stop when it repeats.
-    Tokens = thinking up to the stop + one answer per probe, against the full trace + its answer."""
+    """Probe the first answer at cuts first, first+interval, ... (and the full trace); stop when it
+    repeats. Tokens = thinking up to the stop + the answer of every probe made, the full trace's
+    included when probing reached it; against the full trace + its own answer."""
     H = cfg.H
     full_tokens = stop_tokens = full_right = stop_right = 0
     for r in results:
-        first = [[r.preds[i][h][0] for h in range(H)] for i in range(cfg.n)]
-        stops = early_stop(first, cfg.early_first, cfg.early_interval)
+        first = [[r.keys[i][h][0] for h in range(H)] for i in range(cfg.n)]
+        stops = early_stop(first, cfg.early_first, cfg.early_interval, r.duplicate)
         for i, s in enumerate(stops):
-            probes = [h for h in range(min(cfg.early_first, H - 1), s + 1, cfg.early_interval)]
+            probes = [
+                h
+                for h in probe_indices(H, cfg.early_first, cfg.early_interval)
+                if h <= s and not r.duplicate[i, h]
+            ]
             stop_tokens += r.cut_tokens[i, s] + sum(int(r.answer_tokens[i, h, 0]) for h in probes)
             full_tokens += r.thinking_tokens[i] + r.answer_tokens[i, H - 1, 0]
             stop_right += bool(r.scores[i, s, 0])
@@ -162,26 +187,23 @@ def early_stopping(results: list[ProblemResult], cfg: FracturedConfig) -> dict[s
 
 
 def plot_curves(summary: dict[str, Any], path, title: str) -> None:
+    from matplotlib.ticker import NullFormatter
+
     from reasonlab.core.plots import new_figure, save_figure
 
     fig, ax = new_figure(7, 4.5)
     for axis, curve in summary["curves"].items():
         b, y, fit = curve["budget"], curve["pass@k"], curve["fit"]
-        line = ax.plot(
-            b, [100 * v for v in y], marker="o", label=f"{axis} (slope {100 * fit['slope']:.1f}/ln)"
-        )[0]
+        label = f"{axis} (slope {format_fit(fit)[0]} per ln tokens)"
+        line = ax.plot(b, y, marker="o", label=label)[0]
         if np.isfinite(fit["slope"]):
             xs = np.geomspace(min(b), max(b), 50)
-            ax.plot(
-                xs,
-                [100 * (fit["slope"] * np.log(x) + fit["intercept"]) for x in xs],
-                ls="--",
-                lw=0.8,
-                color=line.get_color(),
-            )
+            fitted = [fit["slope"] * np.log(x) + fit["intercept"] for x in xs]
+            ax.plot(xs, fitted, ls="--", lw=0.8, color=line.get_color())
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels on a log axis overlap
     ax.set_xlabel("tokens per problem (cost model B)")
-    ax.set_ylabel("pass@k (%)")
+    ax.set_ylabel("pass@k")
     ax.set_title(title)
     ax.legend(fontsize=8)
     save_figure(fig, path)
@@ -200,8 +222,7 @@ def report_markdown(cfg: FracturedJobConfig, summary: dict[str, Any]) -> str:
     ]
     for axis, c in s["curves"].items():
         lines.append(
-            f"| {axis} | {c['pass@k'][0]:.3f} | {c['pass@k'][-1]:.3f} | {c['fit']['slope']:.4f} | "
-            f"{c['fit']['r2']:.3f} |"
+            f"| {axis} | {c['pass@k'][0]:.3f} | {c['pass@k'][-1]:.3f} | {' | '.join(format_fit(c['fit']))} |"
         )
     lines += ["", "| vote | accuracy |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in s["majority_vote"].items()]
@@ -218,8 +239,9 @@ def report_markdown(cfg: FracturedJobConfig, summary: dict[str, Any]) -> str:
         f"generated, {meas['prefill_computed_per_problem']:.0f} prefill computed, "
         f"{meas['prefill_reused_per_problem']:.0f} prefill reused per problem.",
         f"Collapsed cuts: {s['collapsed_cuts']}; trajectories that never closed their thinking: "
-        f"{s['never_closed_trajectories']}.",
+        f"{s['never_closed_trajectories']} ({s['truncated_trajectories']} of them stopped by max_tokens).",
         "",
+        *[f"**Warning:** {w}." for w in s["warnings"]],
         "![pass@k vs tokens](passk_vs_tokens.png)",
     ]
     return "\n".join(lines) + "\n"

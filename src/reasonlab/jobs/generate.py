@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reasonlab.core.cost import Usage, estimate_flops, total_usage
@@ -16,6 +16,7 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.passk import majority_vote, mean_pass_at_k
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
+from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import CompletionOutput, Engine, SamplingParams
 from reasonlab.jobs.common import RunInputs
 from reasonlab.models.defaults import TESTBED_DEFAULTS
@@ -110,18 +111,19 @@ def run_generate(
         advance(len(problems) - len(todo))
         for start in range(0, len(todo), cfg.chunk):
             chunk = todo[start : start + cfg.chunk]
-            prompts = [chat_prompt_ids(engine.tokenizer, p.question, cfg.system_prompt) for p in chunk]
+            prompts = [chat_prompt_ids(engine.tokenizer, p.question, cfg.system_prompt, think) for p in chunk]
+            # Seeded per problem: a resumed run samples exactly what an uninterrupted one does.
+            seeded = [replace(params, seed=derive_seed(cfg.seed, p.id)) for p in chunk]
             if cfg.thinking_budget == -1:
-                results = [[(o, False) for o in r.outputs] for r in engine.generate(prompts, params)]
+                results = [[(o, False) for o in r.outputs] for r in engine.generate(prompts, seeded)]
             else:
                 budget = ElasticBudget(
                     thinking=cfg.thinking_budget, solution=cfg.max_tokens - cfg.thinking_budget
                 )
-                budgeted = budgeted_generate(engine, prompts, params, think, budget)
+                budgeted = budgeted_generate(engine, prompts, seeded, think, budget)
                 tok = engine.tokenizer
                 results = [
-                    [(b.as_completion(think, tok, j), b.forced_close) for j, b in enumerate(row)]
-                    for row in budgeted
+                    [(b.as_completion(tok, j), b.forced_close) for j, b in enumerate(row)] for row in budgeted
                 ]
             graded_chunk = [
                 [grade_sample(task, problem, o, think, forced) for o, forced in samples]
@@ -131,7 +133,12 @@ def run_generate(
                 augment(chunk, prompts, graded_chunk)
             for problem, prompt, samples, graded in zip(chunk, prompts, results, graded_chunk):
                 usage = total_usage([o.usage for o, _ in samples])
-                majority = majority_vote([s["pred"] for s in graded])
+                # Equivalent answers vote together; the winner is shown as one of its raw forms.
+                keys = task.vote_keys(problem, [s["pred"] for s in graded], [s["correct"] for s in graded])
+                winner = majority_vote(keys)
+                majority = next(
+                    (s["pred"] for s, k in zip(graded, keys) if winner is not None and k == winner), None
+                )
                 run.add(
                     {
                         "id": problem.id,

@@ -16,13 +16,16 @@ from reasonlab.models.loading import TESTBED_PREFIX
 
 OFFICIAL_SYSTEM_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
 
-# Testbed solutions are "\n\nThe answer is \boxed{46}." plus the end token: 27 tokens for a
-# two-digit answer, so 48 leaves room for longer answers (arith with a larger modulus).
+# Testbed solutions are "\n\nThe answer is \boxed{46}." plus the end token: 28 tokens for a
+# two-digit answer (27-28 in every sample measured in docs/reproductions/budget.md), so 48 leaves
+# room for longer answers (arith with a larger modulus).
 TESTBED_DEFAULTS: dict[str, Any] = {
     "max_tokens": 512,  # per trajectory (thinking + solution)
     "answer_max_tokens": 32,  # per forced answer after a thinking cut
     "solution": 48,  # elastic solution budget s
-    "max_thinking": 1024,  # cap that t = -1 (unlimited) stands for
+    # Cap that t = -1 (unlimited) stands for: the testbed thinks for at most ~220 tokens (measured in
+    # docs/reproductions/budget.md), and prompt + 512 + solution stays inside its 1024 positions.
+    "max_thinking": 512,
     "system_prompt": None,
 }
 

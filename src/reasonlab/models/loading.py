@@ -70,11 +70,17 @@ def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
     return model, tokenizer
 
 
-def chat_prompt_ids(tokenizer, question: str, system: str | None = None) -> list[int]:
-    """Token ids of the model's own chat prompt for a question, generation prompt included."""
+def chat_prompt_ids(tokenizer, question: str, system: str | None = None, think=None) -> list[int]:
+    """Token ids of the model's own chat prompt for a question, generation prompt included.
+
+    With a ThinkFormat, the open-thinking marker and a newline are appended when the template left
+    them out (Qwen3's template does; the official frac-cot and Elastic Reasoning scripts do the same),
+    so that every model starts its answer inside its thinking."""
     messages = ([{"role": "system", "content": system}] if system else []) + [
         {"role": "user", "content": question}
     ]
     out = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-    ids = out["input_ids"] if hasattr(out, "keys") else out
-    return list(ids)
+    ids = list(out["input_ids"] if hasattr(out, "keys") else out)
+    if think is not None and think.open_ids and not think.prompt_opens_thinking(ids):
+        ids += list(think.open_ids) + tokenizer.encode("\n", add_special_tokens=False)
+    return ids

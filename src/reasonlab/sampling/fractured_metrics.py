@@ -1,8 +1,8 @@
 """Aggregations of fractured sampling results, as the paper's official code defines them.
 
 Inputs are per-problem arrays: `scores[n, H, m]` (bool: answer j at cut h of trajectory i is right)
-and `preds[n][H][m]` (the extracted answers). Cut index H-1 is the full trace; answer 0 at the full
-cut is the trajectory's own solution when it closed its thinking.
+and `keys[n][H][m]` (vote keys of the extracted answers: equivalent answers share one). Cut index
+H-1 is the full trace; answer 0 at the full cut is the trajectory's own output.
 """
 
 from __future__ import annotations
@@ -62,16 +62,23 @@ def depth_weights(H: int, scheme: str = "uniform", last: int | None = None) -> n
 
 
 def weighted_vote(
-    preds: Sequence[Sequence[Sequence[Hashable | None]]], weights: np.ndarray
+    keys: Sequence[Sequence[Sequence[Hashable | None]]],
+    weights: np.ndarray,
+    duplicate: np.ndarray | None = None,
 ) -> Hashable | None:
     """Answer with the largest total weight over all n x H x m answers (missing answers abstain).
-    Ties go to the answer that reached the top total first in reading order."""
+
+    `keys` should group equivalent answers (Task.vote_keys). Cut indices marked in `duplicate[n, H]`
+    repeat a deeper cut's answers and abstain, so a shared cut votes once. Ties go to the answer
+    that reached the top total first in reading order."""
     totals: dict[Hashable, float] = defaultdict(float)
     order: list[Hashable] = []
-    for trajectory in preds:
+    for i, trajectory in enumerate(keys):
         for h, answers in enumerate(trajectory):
+            if weights[h] == 0 or (duplicate is not None and duplicate[i][h]):
+                continue
             for a in answers:
-                if a is None or weights[h] == 0:
+                if a is None:
                     continue
                 if a not in totals:
                     order.append(a)
@@ -94,18 +101,30 @@ def best_of_n(
     return best
 
 
-def early_stop(preds_first: Sequence[Sequence[Hashable | None]], first: int, interval: int) -> list[int]:
-    """Per trajectory, the cut index where probing stops: probe cuts first, first+interval, ...
-    and stop at the first probe whose answer repeats the previous probe's (else the full trace)."""
+def probe_indices(H: int, first: int, interval: int) -> list[int]:
+    """Cut indices early stopping probes: first, first+interval, ..., and always the full trace."""
     if first < 0 or interval < 1:
         raise ReasonlabError(f"need first >= 0 and interval >= 1, got first={first}, interval={interval}")
+    probes = list(range(min(first, H - 1), H, interval))
+    return probes if probes[-1] == H - 1 else probes + [H - 1]
+
+
+def early_stop(
+    keys_first: Sequence[Sequence[Hashable | None]],
+    first: int,
+    interval: int,
+    duplicate: np.ndarray | None = None,
+) -> list[int]:
+    """Per trajectory, the cut index where probing stops: the first probe whose answer repeats the
+    previous probe's (else the full trace). Every probe up to and including it was paid for.
+    Probes on a cut that merely repeats a deeper one (`duplicate[n, H]`) are skipped: their
+    answers would repeat trivially."""
     stops = []
-    for answers in preds_first:
-        H = len(answers)
-        probes = list(range(min(first, H - 1), H, interval))
-        if probes[-1] != H - 1:
-            probes.append(H - 1)
-        stop = H - 1
+    for i, answers in enumerate(keys_first):
+        probes = probe_indices(len(answers), first, interval)
+        if duplicate is not None:
+            probes = [h for h in probes if not duplicate[i][h]]
+        stop = probes[-1]
         for prev, cur in zip(probes, probes[1:]):
             if answers[cur] is not None and answers[cur] == answers[prev]:
                 stop = cur
@@ -127,5 +146,13 @@ def loglinear_fit(budgets: Sequence[float], values: Sequence[float]) -> dict[str
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
     total = np.sum((y - y.mean()) ** 2)
-    r2 = 1.0 - float(np.sum(residual**2) / total) if total > 0 else 1.0
+    # R^2 is undefined for a flat curve (nothing to explain): NaN, not a perfect 1.0.
+    r2 = 1.0 - float(np.sum(residual**2) / total) if total > 0 else float("nan")
     return {"slope": float(slope), "intercept": float(intercept), "r2": r2}
+
+
+def format_fit(fit: dict[str, float], digits: int = 4) -> tuple[str, str]:
+    """(slope, R^2) as printed: no "-0.0000" for a flat curve, and "flat" where R^2 is undefined."""
+    slope = f"{round(fit['slope'], digits) + 0.0:.{digits}f}"
+    r2 = "flat" if not np.isfinite(fit["r2"]) else f"{fit['r2']:.{min(digits, 3)}f}"
+    return slope, r2

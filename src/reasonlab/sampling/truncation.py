@@ -51,9 +51,13 @@ def build_branches(
 
 
 def forced_answers(
-    engine: Engine, branches: list[Branch], params: SamplingParams, progress: bool = False
+    engine: Engine,
+    branches: list[Branch],
+    params: SamplingParams | list[SamplingParams],
+    progress: bool = False,
 ) -> list[list[CompletionOutput]]:
-    """`params.n` answers per branch (the answer part only: what follows the close marker)."""
+    """`params.n` answers per branch (the answer part only: what follows the close marker); one
+    params for all branches or one per branch (seeded apart, so equal prompts differ)."""
     if not branches:
         return []
     return [r.outputs for r in engine.generate([b.prompt for b in branches], params, progress)]

@@ -140,6 +140,10 @@ class ArithTask(Task):
             verdicts.append(ok)
         return verdicts
 
+    def equivalent(self, a: str, b: str) -> bool:
+        x, y = normalize_int(a), normalize_int(b)
+        return x == y if x is not None and y is not None else a.strip() == b.strip()
+
     def check(self, problem: Problem, answer: str | None) -> bool:
         got = normalize_int(answer)
         return got is not None and got == int(problem.answer)

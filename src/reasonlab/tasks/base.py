@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,33 @@ class Task(ABC):
     @abstractmethod
     def check(self, problem: Problem, answer: str | None) -> bool:
         """Whether an extracted answer is right."""
+
+    def equivalent(self, a: str, b: str) -> bool:
+        """Whether two extracted answers state the same thing (votes pool them); default: same text."""
+        return a.strip() == b.strip()
+
+    def vote_keys(
+        self, problem: Problem, answers: Sequence[str | None], correct: Sequence[bool] | None = None
+    ) -> list[str | None]:
+        """One key per answer such that equivalent answers share a key, so `\\frac12` and `0.5` do not
+        split a vote. Answers known to be right map onto the reference answer (as the frac-cot code
+        does); the others onto the first equivalent answer seen, which stays a readable raw string."""
+        keys: list[str | None] = []
+        known: dict[str, str] = {}
+        representatives: list[str] = []
+        for i, answer in enumerate(answers):
+            if answer is None:
+                keys.append(None)
+            elif correct is not None and correct[i]:
+                keys.append(problem.answer)
+            else:
+                if answer not in known:
+                    match = next((r for r in representatives if self.equivalent(r, answer)), None)
+                    if match is None:
+                        representatives.append(answer)
+                    known[answer] = match or answer
+                keys.append(known[answer])
+        return keys
 
     def score(self, problem: Problem, completion: str, close_marker: str | None = "</think>") -> float:
         """1.0 if the completion's final answer is right, else 0.0."""

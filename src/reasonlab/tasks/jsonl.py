@@ -69,5 +69,8 @@ class JsonlTask(Task):
     def problem(self, i: int) -> Problem:
         return self._problems[i]
 
+    def equivalent(self, a: str, b: str) -> bool:
+        return math_equal(a, b)
+
     def check(self, problem: Problem, answer: str | None) -> bool:
         return math_equal(problem.answer, answer)
