@@ -34,6 +34,10 @@ def test_generate_writes_a_complete_run_folder(monkeypatch, capsys, tmp_path):
     assert summary["problems"] == 2 and len(records) == 2 and all(len(r["samples"]) == 2 for r in records)
     assert summary["usage"]["generated"] == sum(s["tokens"] for r in records for s in r["samples"])
     assert "pass@1" in stdout
+    # The random model never writes \boxed{}: a score of 0 must not pass for a measurement.
+    assert any("no sample reached an answer" in w for w in summary["warnings"])
+    report = (out / "report.md").read_text()
+    assert "**Warning:** no sample reached an answer" in report and "](lengths.png)" in report
 
 
 def test_generate_resumes_an_interrupted_run(monkeypatch, capsys, tmp_path):

@@ -114,6 +114,7 @@ def test_short_thinking_collapses_cuts_and_never_closed_traces_still_count(tiny)
     summary = summarize([r], cfg, num_params=1000)
     assert summary["never_closed_trajectories"] == 2 and summary["collapsed_cuts"] == r.collapsed_cuts
     assert set(summary["curves"]) == {"n", "H", "m", "joint"}
-    # Every trajectory hit max_tokens before closing: the summary says so.
+    # No trajectory reached an answer, and every one hit max_tokens before closing: the summary says so.
     assert summary["truncated_trajectories"] == 2
-    assert len(summary["warnings"]) == 1 and "max_tokens=5" in summary["warnings"][0]
+    no_answer, truncated = summary["warnings"]
+    assert "no sample reached an answer" in no_answer and "max_tokens=5" in truncated

@@ -85,6 +85,6 @@ def budget(
         for r in summary["budgets"]
     ]
     console.print(metrics_table(f"budget: {model}", rows))
-    if warning := bj.cut_warning(summary):
-        console.print(warning)
+    for warning in summary["warnings"]:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     console.print(f"run folder: {folder}")

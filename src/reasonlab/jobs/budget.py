@@ -18,7 +18,7 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import Engine, SamplingParams
-from reasonlab.jobs.common import RunInputs
+from reasonlab.jobs.common import RunInputs, sampling_warnings, warning_lines
 from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
@@ -112,13 +112,18 @@ def run_budget(
         )
         for budget in budgets
     ]
-    return {
+    summary = {
         "problems": len(problems),
         "samples_per_problem": cfg.n,
         "solution_budget": cfg.solution,
         "max_thinking": cfg.max_thinking,
         "budgets": rows,
     }
+    preds = [s["pred"] for r in run.records() for s in r["samples"]]
+    summary["warnings"] = sampling_warnings(preds, 0, len(preds), None)
+    if warning := cut_warning(summary):
+        summary["warnings"].append(warning)
+    return summary
 
 
 def grade(task: Task, problem, s) -> dict[str, Any]:
@@ -167,8 +172,8 @@ def cut_warning(summary: dict[str, Any]) -> str | None:
     if worst <= CUT_WARNING:
         return None
     return (
-        f"warning: s = {summary['solution_budget']} cut {worst:.0%} of the solutions before they ended "
-        "(their answers are lost); raise --solution."
+        f"s = {summary['solution_budget']} cut {worst:.0%} of the solutions before they ended "
+        "(their answers are lost); raise --solution"
     )
 
 
@@ -226,5 +231,5 @@ def report_markdown(cfg: BudgetJobConfig, summary: dict[str, Any]) -> str:
             f"{r['marker_tokens']:.1f} | {r['solution_tokens']:.1f} | {r['forced_rate']:.0%} | "
             f"{r['solution_cut_rate']:.0%} |"
         )
-    warning = cut_warning(summary)
-    return "\n".join(lines) + ("\n\n" + warning if warning else "") + "\n\n![budgets](budgets.png)\n"
+    lines += ["", *warning_lines(summary["warnings"])] if summary["warnings"] else []
+    return "\n".join(lines) + "\n\nAccuracy against tokens per budget:\n\n![budgets](budgets.png)\n"

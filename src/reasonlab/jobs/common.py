@@ -32,3 +32,31 @@ class RunInputs:
 def config_dict(cfg) -> dict[str, Any]:
     """A job config as the JSON written to config.json (and hashed for default run folders)."""
     return asdict(cfg)
+
+
+TRUNCATION_WARNING = 0.2  # share of samples cut by max_tokens before closing their thinking that warns
+
+
+def sampling_warnings(
+    preds: list[str | None], unclosed_at_cap: int, samples: int, max_tokens: int | None
+) -> list[str]:
+    """Warnings a summary carries (and the table and report show) when its numbers mislead: no
+    sample reached an answer at all, or many were cut by max_tokens before closing their thinking."""
+    warnings = []
+    if preds and all(p is None for p in preds):
+        warnings.append(
+            "no sample reached an answer (no \\boxed{} in any solution): every score is 0 because the "
+            "answer was never written; check the token caps, the prompt and the model's answer format"
+        )
+    if samples and unclosed_at_cap > TRUNCATION_WARNING * samples:
+        warnings.append(
+            f"{unclosed_at_cap} of {samples} samples ({100 * unclosed_at_cap / samples:.0f}%) hit "
+            f"max_tokens={max_tokens} without closing their thinking: their answers come from "
+            "unfinished thinking; raise --max-tokens"
+        )
+    return warnings
+
+
+def warning_lines(warnings: list[str]) -> list[str]:
+    """Report lines for a summary's warnings."""
+    return [f"**Warning:** {w}." for w in warnings]

@@ -16,6 +16,7 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import Engine, SamplingParams
+from reasonlab.jobs.common import warning_lines
 from reasonlab.jobs.generate import GenerateConfig, run_generate
 from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.think import ThinkFormat
@@ -154,4 +155,7 @@ def report_markdown(cfg: EvaluateConfig, summary: dict[str, Any]) -> str:
     ]
     for f, d in summary["accuracy_by_thinking_depth"].items():
         lines.append(f"| {float(f):.0%} | {d['thinking_tokens']:.1f} | {d['accuracy']:.3f} |")
-    return "\n".join(lines) + "\n\n![depth](depth.png)\n"
+    lines += ["", *warning_lines(summary["warnings"])] if summary["warnings"] else []
+    lines += ["", "Accuracy against thinking depth:", "", "![depth](depth.png)", ""]
+    lines += ["Generated tokens per sample, right and wrong answers stacked:", "", "![lengths](lengths.png)"]
+    return "\n".join(lines) + "\n"

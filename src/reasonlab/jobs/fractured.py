@@ -17,7 +17,7 @@ from reasonlab.core.cost import estimate_flops, total_usage
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.engines.base import Engine
-from reasonlab.jobs.common import RunInputs
+from reasonlab.jobs.common import RunInputs, sampling_warnings, warning_lines
 from reasonlab.models.think import ThinkFormat
 from reasonlab.sampling.fractured import FracturedConfig, ProblemResult, fractured_sample
 from reasonlab.sampling.fractured_metrics import (
@@ -34,8 +34,6 @@ from reasonlab.sampling.fractured_metrics import (
     weighted_vote,
 )
 from reasonlab.tasks.base import Task
-
-TRUNCATION_WARNING = 0.2  # share of trajectories cut by max_tokens before closing that gets a warning
 
 
 @dataclass
@@ -102,16 +100,9 @@ def summarize(results: list[ProblemResult], cfg: FracturedConfig, num_params: in
         f"last {last} cuts": _vote_acc(results, lambda r: r.keys, depth_weights(H, last=last)),
     }
     usage = total_usage([r.usage for r in results])
-    trajectories = len(results) * n
     truncated = int(sum(r.truncated.sum() for r in results))
-    warnings = []
-    if truncated > TRUNCATION_WARNING * trajectories:
-        warnings.append(
-            f"{truncated} of {trajectories} trajectories ({100 * truncated / trajectories:.0f}%) hit "
-            f"max_tokens={cfg.max_tokens} without closing their thinking: their full-cut answers "
-            "come from unfinished thinking and the H and m axes are measured on truncated traces; "
-            "raise --max-tokens"
-        )
+    own_answers = [k[H - 1][0] for r in results for k in r.preds]
+    warnings = sampling_warnings(own_answers, truncated, len(results) * n, cfg.max_tokens)
     return {
         "problems": len(results),
         "n": n,
@@ -241,7 +232,7 @@ def report_markdown(cfg: FracturedJobConfig, summary: dict[str, Any]) -> str:
         f"Collapsed cuts: {s['collapsed_cuts']}; trajectories that never closed their thinking: "
         f"{s['never_closed_trajectories']} ({s['truncated_trajectories']} of them stopped by max_tokens).",
         "",
-        *[f"**Warning:** {w}." for w in s["warnings"]],
+        *warning_lines(s["warnings"]),
         "![pass@k vs tokens](passk_vs_tokens.png)",
     ]
     return "\n".join(lines) + "\n"

@@ -18,7 +18,7 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import Run
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines.base import CompletionOutput, Engine, SamplingParams
-from reasonlab.jobs.common import RunInputs
+from reasonlab.jobs.common import RunInputs, sampling_warnings, warning_lines
 from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import ThinkFormat
@@ -153,14 +153,17 @@ def run_generate(
                 )
                 advance(1)
     elapsed = time.perf_counter() - started
-    return summarize([run.done(p.id) for p in problems], cfg.n, engine.num_params, elapsed)
+    return summarize([run.done(p.id) for p in problems], cfg.n, engine.num_params, elapsed, cfg.max_tokens)
 
 
-def summarize(records: list[dict[str, Any]], n: int, num_params: int, elapsed_s: float) -> dict[str, Any]:
+def summarize(
+    records: list[dict[str, Any]], n: int, num_params: int, elapsed_s: float, max_tokens: int | None = None
+) -> dict[str, Any]:
     correct = [[s["correct"] for s in r["samples"]] for r in records]
     usage = total_usage([Usage(**r["usage"]) for r in records])
     samples = [s for r in records for s in r["samples"]]
     thinking = [s["thinking_tokens"] for s in samples if s["thinking_tokens"] is not None]
+    unclosed = sum(s["finish_reason"] == "length" and s["closed_thinking"] is False for s in samples)
     return {
         "problems": len(records),
         "samples_per_problem": n,
@@ -177,6 +180,7 @@ def summarize(records: list[dict[str, Any]], n: int, num_params: int, elapsed_s:
         "flops": estimate_flops(num_params, usage).to_dict(),
         "matmul_params": num_params,
         "wall_seconds_this_session": elapsed_s,
+        "warnings": sampling_warnings([s["pred"] for s in samples], unclosed, len(samples), max_tokens),
     }
 
 
@@ -207,5 +211,6 @@ def report_markdown(cfg: GenerateConfig, summary: dict[str, Any]) -> str:
         f"- {summary['tokens_per_sample']:.1f} generated tokens per sample; prefill computed "
         f"{summary['usage']['prefill_computed']}, reused {summary['usage']['prefill_reused']}\n"
         f"- estimated FLOPs: {summary['flops']['total']:.3g} (prefill {summary['flops']['prefill']:.3g})\n\n"
-        "![lengths](lengths.png)\n"
+        + "".join(line + "\n\n" for line in warning_lines(summary["warnings"]))
+        + "Generated tokens per sample, right and wrong answers stacked:\n\n![lengths](lengths.png)\n"
     )
