@@ -1,23 +1,35 @@
-"""reasonlab: efficient LLM reasoning methods, on any Hugging Face model and on a built-in testbed."""
+"""reasonlab: efficient LLM reasoning methods, on any Hugging Face model and on a built-in testbed.
 
-from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.passk import majority_vote, pass_at_k
-from reasonlab.engines import SamplingParams, create_engine
-from reasonlab.models import ThinkFormat, detect_think_format, load_model
-from reasonlab.tasks import Problem, Task, create_task, list_tasks
+The public names are imported on first use (PEP 562), so `reasonlab --help` and a bad flag do not
+pay for importing torch and transformers.
+"""
+
+from importlib import import_module
 
 __version__ = "0.1.0"
-__all__ = [
-    "Problem",
-    "ReasonlabError",
-    "SamplingParams",
-    "Task",
-    "ThinkFormat",
-    "create_engine",
-    "create_task",
-    "detect_think_format",
-    "list_tasks",
-    "load_model",
-    "majority_vote",
-    "pass_at_k",
-]
+
+_EXPORTS = {
+    "Problem": "reasonlab.tasks",
+    "ReasonlabError": "reasonlab.core.errors",
+    "SamplingParams": "reasonlab.engines",
+    "Task": "reasonlab.tasks",
+    "ThinkFormat": "reasonlab.models",
+    "create_engine": "reasonlab.engines",
+    "create_task": "reasonlab.tasks",
+    "detect_think_format": "reasonlab.models",
+    "list_tasks": "reasonlab.tasks",
+    "load_model": "reasonlab.models",
+    "majority_vote": "reasonlab.core.passk",
+    "pass_at_k": "reasonlab.core.passk",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'reasonlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -308,3 +308,10 @@ def test_sampling_method_errors(monkeypatch, capsys, tmp_path, args, message):
     )
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+def test_version(monkeypatch, capsys):
+    from reasonlab import __version__
+
+    code, out, _ = run_cli(monkeypatch, capsys, "--version")
+    assert code == 0 and out.strip() == f"reasonlab {__version__}"

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-
 from reasonlab.core.errors import ReasonlabError
 
 TESTBED_DIR = Path(__file__).resolve().parent.parent / "testbed" / "models"
 TESTBED_PREFIX = "testbed:"
-_DTYPES = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = ("auto", "float32", "bfloat16", "float16")  # names of torch dtypes (torch loads lazily)
 
 
 def testbed_models() -> dict[str, str]:
@@ -50,8 +47,13 @@ def resolve_model_path(name: str) -> Path | None:
 
 def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
     """(model, tokenizer) in eval mode on `device`."""
-    if dtype not in _DTYPES:
-        raise ReasonlabError(f"unknown dtype {dtype!r} (choose from {', '.join(_DTYPES)})")
+    if dtype not in DTYPES:
+        raise ReasonlabError(f"unknown dtype {dtype!r} (choose from {', '.join(DTYPES)})")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own progress bars are enough; no "Loading weights" bars
     path = resolve_model_path(name)
     if path is None:
         from reasonlab.testbed.random_model import random_llama
@@ -60,7 +62,8 @@ def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
     else:
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=_DTYPES[dtype], local_files_only=True)
+            torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, local_files_only=True)
         except (OSError, ValueError) as e:
             first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ReasonlabError(f"cannot load model from {path}: {first_line}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 _INT = re.compile(r"^\s*-?\d+\s*$")
@@ -25,6 +26,9 @@ def math_equal(gold: str, predicted: str | None) -> bool:
     if g is not None and p is not None:
         return g == p
     from math_verify import parse, verify  # slow import (sympy): only when needed
+
+    # Timeouts are off on purpose (signal-based ones fail off the main thread); say it once, not per call.
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
 
     gold_parsed = parse("\\boxed{" + gold + "}", parsing_timeout=None)
     pred_parsed = parse("\\boxed{" + predicted + "}", parsing_timeout=None)
