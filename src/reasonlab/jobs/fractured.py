@@ -234,6 +234,14 @@ def report_markdown(cfg: FracturedJobConfig, summary: dict[str, Any]) -> str:
         "",
         *warning_lines(s["warnings"]),
         "![pass@k vs tokens](passk_vs_tokens.png)",
+        "",
+        "How to read this: each axis spends more tokens in one way, more trajectories (n), more cuts",
+        "of one trajectory's thinking with an answer forced after each (H), or more answers at the full",
+        "depth (m); joint spends them on all three. pass@k counts a problem solved if one of k tries is",
+        "right, and the slope is the pass@k gained per unit of ln(tokens) under the cost model: the",
+        "steeper axis is the better use of tokens (the paper finds H steepest). Votes pool all answers;",
+        "early stopping stops probing a trajectory once its answer repeats. Definitions: docs/sampling.md",
+        "in the reasonlab repository.",
     ]
     return "\n".join(lines) + "\n"
 
