@@ -9,10 +9,23 @@ all other groups are plain AdamW with torch.optim.AdamW's exact arithmetic. Grou
     proj_type         "std": project the smaller side (GaLore's default; the only one offered)
     projector         "svd" (GaLore), "rsi" (randomized subspace iteration) or "cross_head" (GaLore+)
     oversample, power_iters, warm_start     rsi settings
-    num_heads, head_axis, head_choice       cross_head settings (head_axis 0: q/k/v, 1: o_proj)
-    residual_density  GaLore+ sparse residuals: share of entries whose residual gradient keeps its
-                      own Adam moments (0 = off); residual_warmup: steps to choose that index set
+    num_heads, head_axis, head_choice       cross_head settings (head_axis 0: q/k/v, 1: o_proj;
+                      head_choice "random" as in the paper, or "norm": the largest-gradient head)
+    residual_density  GaLore+ sparsely coded residuals: share of entries on which the low-rank
+                      estimates of the moments and of the update are corrected (0 = off)
+    residual_warmup   steps that choose that index set (by the residual |G - P P^T G|)
     seed              for the random parts (rsi test matrices, random head choice)
+
+Sparsely coded residuals (GaLore+, Liao et al. 2024, sec. "sparsely coded residual"): on a fixed index
+set Omega the low-rank estimate of the first moment, P M_low, is corrected by the sparse code S_M of
+its residual (the moving average of R = G - P P^T G), and the second moment likewise, so that on
+Omega both equal full Adam's moments M and V. The update is corrected the same way: its entries on
+Omega become Adam's normalised step M / (sqrt(V) + eps) instead of the projected-back low-rank step
+(the sparse residual of the update is their difference), and `scale` multiplies the corrected update
+once. An entry therefore moves by at most one Adam step. We keep the corrected moments on Omega (k
+values each), which for a fixed basis equal low-rank estimate plus residual code and stay exact
+across basis refreshes. The warm-up keeps a pool of 4k candidate entries with their summed |R|,
+scored block by block, never a score per entry of the weight.
 
 Moments are kept across refreshes, as GaLore does (no rotation into the new basis). A refresh on a
 gradient that is zero, non-finite or whose decomposition fails keeps the previous basis and warns
@@ -41,14 +54,16 @@ GALORE_DEFAULTS = dict(
     warm_start=True,
     num_heads=None,
     head_axis=0,
-    head_choice="norm",
+    head_choice="random",
     residual_density=0.0,
     residual_warmup=10,
     seed=0,
 )
 
 
-_EXACT_KEYS = ("basis", "res_index", "rng", "side")  # torch would recast or mangle these
+_EXACT_KEYS = ("basis", "res_index", "res_pool_index", "rng", "side")  # torch would recast or mangle these
+RESIDUAL_POOL = 4  # warm-up candidates kept per entry of the index set
+SCORE_BLOCK = 1 << 22  # residual entries scored at once during the warm-up (bounds the transient)
 
 
 class GaLoreAdamW(Optimizer):
@@ -188,8 +203,10 @@ class GaLoreAdamW(Optimizer):
 
     def _galore_step(self, group: dict, index: int, p: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
         if state["step"] % group["update_proj_gap"] == 0 or "basis" not in state:
+            _synchronize(grad)  # on a GPU, time the refresh itself, not the queue before it
             start = time.perf_counter()
             self._refresh(group, index, grad, state)
+            _synchronize(grad)
             self.refresh_seconds += time.perf_counter() - start
         basis = Basis(state["side"], state["basis"])
         low = basis.project(grad.float())
@@ -205,33 +222,80 @@ class GaLoreAdamW(Optimizer):
         bc1, bc2_sqrt = 1 - beta1**step, math.sqrt(1 - beta2**step)
         update = basis.back(exp_avg / ((exp_avg_sq.sqrt() / bc2_sqrt).add_(eps))) / bc1
         if group["residual_density"] > 0:
-            update = update + self._residual_update(group, grad.float() - basis.back(low), state)
+            self._correct_on_index_set(group, grad, low, basis, update, state)
         p.mul_(1 - lr * group["weight_decay"])
         p.add_(update.to(p.dtype), alpha=-lr * group["scale"])
 
-    def _residual_update(self, group: dict, residual: torch.Tensor, state: dict) -> torch.Tensor:
-        """GaLore+ sparse residuals: own Adam moments for the residual gradient on a fixed index set."""
-        flat = residual.reshape(-1)
-        out = torch.zeros_like(flat)
+    def _correct_on_index_set(
+        self,
+        group: dict,
+        grad: torch.Tensor,
+        low: torch.Tensor,
+        basis: Basis,
+        update: torch.Tensor,
+        state: dict,
+    ) -> None:
+        """GaLore+ sparsely coded residuals: on the index set, replace the low-rank estimates of the
+        moments and of the update (in `update`, in place) by their corrected values."""
         if "res_index" not in state:
-            state["res_score"] = state.get("res_score", torch.zeros_like(flat)) + flat.abs()
+            self._score_residual(group, grad, low, basis, state)
             if state["step"] < group["residual_warmup"]:
-                return out.view_as(residual)
-            k = max(1, math.ceil(group["residual_density"] * flat.numel()))
-            state["res_index"] = torch.topk(state.pop("res_score"), k).indices
-            state["res_exp_avg"] = torch.zeros(k, dtype=flat.dtype, device=flat.device)
+                return
+            pool, score = state.pop("res_pool_index"), state.pop("res_pool_score")
+            k = _index_size(group["residual_density"], grad.numel())
+            state["res_index"] = pool[torch.topk(score, k, sorted=False).indices].sort().values
+            state["res_exp_avg"] = torch.zeros(k, dtype=torch.float32, device=grad.device)
             state["res_exp_avg_sq"] = torch.zeros_like(state["res_exp_avg"])
             state["res_step"] = 0
         idx = state["res_index"]
-        r = flat[idx]
+        g = grad.reshape(-1)[idx].float()
         state["res_step"] += 1
         beta1, beta2 = group["betas"]
-        state["res_exp_avg"].lerp_(r, 1 - beta1)
-        state["res_exp_avg_sq"].mul_(beta2).addcmul_(r, r, value=1 - beta2)
-        t = state["res_step"]
-        denom = (state["res_exp_avg_sq"].sqrt() / math.sqrt(1 - beta2**t)).add_(group["eps"])
-        out[idx] = state["res_exp_avg"] / denom / (1 - beta1**t)
-        return out.view_as(residual)
+        # M on the index set: P M_low + S_M (S_M: moving average of R); V likewise. Both are full
+        # Adam's moments there, so we update them directly.
+        exp_avg, exp_avg_sq, t = state["res_exp_avg"], state["res_exp_avg_sq"], state["res_step"]
+        exp_avg.lerp_(g, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        denom = (exp_avg_sq.sqrt() / math.sqrt(1 - beta2**t)).add_(group["eps"])
+        # The update's sparse residual is Adam's step minus the low-rank step there: adding it
+        # leaves Adam's step on the index set.
+        update.view(-1)[idx] = exp_avg / denom / (1 - beta1**t)
+
+    def _score_residual(
+        self, group: dict, grad: torch.Tensor, low: torch.Tensor, basis: Basis, state: dict
+    ) -> None:
+        """One warm-up step: add |R| (R = G - P P^T G) to the pooled candidates' summed scores and let
+        this step's largest |R| entries into the pool. Works block by block and keeps RESIDUAL_POOL * k
+        candidates (flat index and score), never a score per entry of the weight."""
+        rows, cols = grad.shape
+        size = min(grad.numel(), RESIDUAL_POOL * _index_size(group["residual_density"], grad.numel()))
+        pool, score = state.get("res_pool_index"), state.get("res_pool_score")
+        top_score = torch.empty(0, device=grad.device)
+        top_index = torch.empty(0, dtype=torch.long, device=grad.device)
+        block = max(1, SCORE_BLOCK // cols)
+        for start in range(0, rows, block):
+            stop = min(rows, start + block)
+            r = (grad[start:stop].float() - basis.back_rows(low, start, stop)).abs_().reshape(-1)
+            offset = start * cols
+            if pool is not None:  # the pool is sorted by flat index: its entries in these rows
+                lo, hi = torch.searchsorted(pool, torch.tensor([offset, stop * cols], device=pool.device))
+                score[lo:hi] += r[pool[lo:hi] - offset]
+            if len(top_score) == size:  # only entries above the current size-th largest can get in
+                index = (r > top_score.min()).nonzero().squeeze(1)
+                value = r[index]
+            else:
+                value, index = torch.topk(r, min(size, r.numel()), sorted=False)
+            top_score, top_index = _keep_top(
+                torch.cat([top_score, value]), torch.cat([top_index, index + offset]), size
+            )
+        if pool is not None:  # newcomers start from this step's |R|; pooled ones already added it
+            at = torch.searchsorted(pool, top_index).clamp_(max=len(pool) - 1)
+            fresh = pool[at] != top_index
+            top_score, top_index = _keep_top(
+                torch.cat([score, top_score[fresh]]), torch.cat([pool, top_index[fresh]]), size
+            )
+        order = top_index.argsort()
+        state["res_pool_index"], state["res_pool_score"] = top_index[order], top_score[order]
 
     def load_state_dict(self, state_dict: dict) -> None:
         """As torch's, but the basis (float32), residual indices, rng state and basis side come back
@@ -271,6 +335,23 @@ def _adamw_update(p: torch.Tensor, grad: torch.Tensor, state: dict, group: dict)
     step_size = lr / (1 - beta1**step)
     denom = (state["exp_avg_sq"].sqrt() / math.sqrt(1 - beta2**step)).add_(group["eps"])
     p.addcdiv_(state["exp_avg"], denom, value=-step_size)
+
+
+def _synchronize(tensor: torch.Tensor) -> None:
+    if tensor.is_cuda:
+        torch.cuda.synchronize(tensor.device)
+
+
+def _index_size(density: float, numel: int) -> int:
+    """Entries in the GaLore+ residual index set: the `density` share, at least one."""
+    return min(numel, max(1, math.ceil(density * numel)))
+
+
+def _keep_top(score: torch.Tensor, index: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    if len(score) <= size:
+        return score, index
+    keep = torch.topk(score, size, sorted=False).indices
+    return score[keep], index[keep]
 
 
 def _axis_basis(grad: torch.Tensor, rank: int) -> tuple[str, torch.Tensor]:

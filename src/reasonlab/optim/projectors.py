@@ -26,6 +26,11 @@ class Basis:
         m = self.matrix.to(low.dtype)
         return low @ m if self.side == "right" else m @ low
 
+    def back_rows(self, low: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        """Rows start:stop of `back(low)`, without forming the rest (for block-wise residuals)."""
+        m = self.matrix.to(low.dtype)
+        return low[start:stop] @ m if self.side == "right" else m[start:stop] @ low
+
     @property
     def rank(self) -> int:
         return self.matrix.shape[0] if self.side == "right" else self.matrix.shape[1]
@@ -88,7 +93,7 @@ def cross_head_basis(
     rank: int,
     num_heads: int,
     head_axis: int,
-    head_choice: str = "norm",
+    head_choice: str = "random",
     generator: torch.Generator | None = None,
 ) -> tuple[Basis, int]:
     """GaLore+ cross-head projection: the basis of ONE head's gradient block, shared by all heads.
@@ -96,7 +101,8 @@ def cross_head_basis(
     For q/k/v weights (heads along dim 0) a head's block is d_head x d and its right singular
     vectors span the shared input subspace; for o_proj (heads along dim 1) the block is d x d_head
     and its left singular vectors are shared. The SVD costs d * d_head^2 instead of d^3. The rank
-    is capped at d_head (a block has no more directions). Returns (basis, chosen head).
+    is capped at d_head (a block has no more directions). The head is drawn at random, as in the
+    paper; "norm" takes the head with the largest gradient norm instead. Returns (basis, chosen head).
     """
     blocks = head_blocks(g, num_heads, head_axis)
     if head_choice == "norm":
