@@ -7,6 +7,9 @@ README.md into the model folder, and prints the quality bars of the testbed issu
     python experiments/testbed_cards.py [--num-problems 200] [-n 4] [--models target draft]
     python experiments/testbed_cards.py --rerun target runs/tb-target/model   # a retrained copy
 
+After `reasonlab testbed ship` replaced a model's weights, its evaluation.json and card are marked
+stale until this script measures that model again (`--models NAME`); `--render-only` keeps the mark.
+
 A rerun (the folder `reasonlab testbed train --model NAME --out DIR` wrote) is measured the same way
 and kept in the shipped model's evaluation.json under "reruns", so its card shows how far a model
 trained from scratch by the same recipe lands from the shipped one. Reruns of another recipe are not
@@ -25,7 +28,7 @@ from reasonlab.core.runs import Run, write_atomic, write_json
 from reasonlab.engines.hf import HFEngine
 from reasonlab.jobs.common import config_dict
 from reasonlab.jobs.evaluate import EvaluateConfig, plot_depth, run_evaluate
-from reasonlab.models.loading import TESTBED_DIR
+from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 from reasonlab.testbed.presets import PRESETS
@@ -184,14 +187,18 @@ def card(name: str, evaluation: dict) -> str:
         for f, d in depth.items()
     )
     passk = ", ".join(f"pass@{k} {100 * v:.1f}%" for k, v in s["pass@k"].items())
-    return f"""# testbed:{name}
+    # `reasonlab testbed ship` marks the figures of replaced weights stale; measuring clears the mark.
+    stale = f"{evaluation['stale']}\n\n" if evaluation.get("stale") else ""
+    return f"""{stale}# testbed:{name}
 
 A tiny reasoning model trained from scratch on CPU by reasonlab: {ROLE[name]}. It thinks in
 steps inside `<think> ... </think>`, then answers in `\\boxed{{}}`, like DeepSeek-R1-Distill or Qwen3.
 
 Load it with `reasonlab.load_model("testbed:{name}")` or
 `AutoModelForCausalLM.from_pretrained("{folder.relative_to(folder.parents[3])}")`.
-Reproduce it with `reasonlab testbed train --model {name}` (seed {log["config"]["seed"]}).
+Reproduce it with `reasonlab testbed train --model {name}` (seed {log["config"]["seed"]}), which writes the
+run folder `runs/testbed-{name}/`; `reasonlab testbed ship --model {name} --from runs/testbed-{name}/model`
+installs a finished run here, and `python experiments/testbed_cards.py --models {name}` measures it for this card.
 
 ## Architecture
 Llama, {log["parameters"] / 1e6:.2f}M parameters: hidden {config["hidden_size"]}, {config["num_hidden_layers"]} layers,
@@ -258,7 +265,8 @@ def main() -> None:
     if args.rerun and not (Path(args.rerun[1]) / "training_log.json").exists():
         parser.error(f"--rerun: {args.rerun[1]} has no training_log.json (not a folder testbed train wrote)")
     evaluations = {}
-    for name in PRESETS:  # a model not measured now keeps its last evaluation.json
+    shipped = [name for name in PRESETS if (TESTBED_DIR / name).is_dir()]  # not the candidate recipes
+    for name in shipped:  # a model not measured now keeps its last evaluation.json
         path = TESTBED_DIR / name / "evaluation.json"
         last = json.loads(path.read_text()) if path.exists() else {}
         changed = not (args.render_only or args.rerun or name not in args.models)

@@ -2,11 +2,26 @@
 
 The public names are imported on first use (PEP 562), so `reasonlab --help` and a bad flag do not
 pay for importing torch and transformers.
+
+This module sits above every layer, so it is where the layers are wired together: it registers the
+testbed's model handles with the models layer, which therefore never imports the testbed. Every
+import of a reasonlab module runs this first, so `testbed:<name>` works however the user starts.
 """
 
 from importlib import import_module
 
+from reasonlab.models.registry import register_handles
+
 __version__ = "0.1.0"
+
+
+def _testbed_handles():
+    from reasonlab.testbed.handles import handles  # imported on the first lookup of a handle
+
+    return handles()
+
+
+register_handles("testbed", _testbed_handles)
 
 _EXPORTS = {
     "Problem": "reasonlab.tasks",

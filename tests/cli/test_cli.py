@@ -79,16 +79,16 @@ def test_generate_on_a_jsonl_dataset(monkeypatch, capsys, tmp_path):
     [
         (["--model", "/no/such/model"], "model not found: /no/such/model"),
         (["--task", "algebra"], "unknown task 'algebra'"),
-        (["--top-p", "1.5"], "top_p must be in (0, 1]"),
-        (["--top-p", "0"], "top_p must be in (0, 1]"),
+        (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
+        (["--top-p", "0"], "--top-p must be in (0, 1]"),
         (["-n", "0"], "n must be at least 1"),
-        (["--max-tokens", "0"], "max_tokens must be at least 1"),
+        (["--max-tokens", "0"], "--max-tokens must be at least 1"),
         (["--set", "steps"], "--set expects key=value"),
         (["--set", "depth=3"], "task 'arith' has no option 'depth'"),
         (["--engine", "tgi"], "unknown engine 'tgi'"),
         (
             ["--thinking-budget", "100", "--max-tokens", "50"],
-            "thinking_budget must be -1 or in [1, max_tokens)",
+            "--thinking-budget must be -1 or in [1, --max-tokens)",
         ),
     ],
 )
@@ -147,7 +147,9 @@ def test_existing_run_folder_is_not_clobbered(monkeypatch, capsys, tmp_path):
 def test_tasks_and_models_commands(monkeypatch, capsys):
     assert "arith" in run_cli(monkeypatch, capsys, "tasks", "list")[1]
     assert "modulus" in run_cli(monkeypatch, capsys, "tasks", "show", "arith")[1]
-    code, out, _ = run_cli(monkeypatch, capsys, "tasks", "sample", "arith", "-n", "1", "--set", "steps=2")
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "tasks", "sample", "arith", "--num-problems", "1", "--set", "steps=2"
+    )
     assert code == 0 and "Compute" in out and "reference thinking" in out
     assert "testbed:random" in run_cli(monkeypatch, capsys, "models", "list")[1]
     code, _, err = run_cli(monkeypatch, capsys, "tasks", "show", "nope")
@@ -296,7 +298,7 @@ def test_a_resumed_fractured_run_samples_what_an_uninterrupted_one_does(monkeypa
         (["fractured", "-n", "0"], "n must be at least 1"),
         (["fractured", "-H", "0"], "H must be at least 1"),
         (["fractured", "-m", "0"], "m must be at least 1"),
-        (["fractured", "--cut-by", "words"], "cut_by must be"),
+        (["fractured", "--cut-by", "words"], "--cut-by must be"),
         (["budget", "--thinking", "16,-3"], "thinking budget must be -1 (unlimited) or >= 1"),
         (["budget", "--thinking", "many"], "--thinking expects comma-separated integers"),
         (["budget", "--solution", "0"], "solution budget must be >= 1"),

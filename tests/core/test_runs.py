@@ -1,9 +1,12 @@
 import json
+import os
+import stat
+from pathlib import Path
 
 import pytest
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.runs import Run
+from reasonlab.core.runs import Run, default_run_dir, input_fingerprints, write_atomic
 
 
 def test_run_is_only_visible_when_finished(tmp_path):
@@ -47,3 +50,87 @@ def test_existing_run_needs_overwrite(tmp_path):
         Run.open(tmp_path / "run", {})
     Run.open(tmp_path / "run", {}, overwrite=True).finish({"v": 2}, "")
     assert json.loads((tmp_path / "run" / "summary.json").read_text()) == {"v": 2}
+
+
+@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_written_files_follow_the_umask(tmp_path, umask):
+    """Issue 14: config.json, summary.json, report.md and plots were 0600 (mkstemp) beside a 0644
+    samples.jsonl; every file a run writes must have the mode the user's umask gives."""
+    run = Run.open(tmp_path / "run", {"a": 1})
+    run.add({"id": "p0"})
+    write_atomic(run.path("plot.png"), b"png")
+    folder = run.finish({"score": 1.0}, "# report\n")
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert modes == dict.fromkeys(
+        ["config.json", "samples.jsonl", "plot.png", "summary.json", "report.md"], 0o666 & ~umask
+    )
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
+
+
+def write_data(path, lines):
+    path.write_text("".join(json.dumps({"problem": q, "answer": a}) + "\n" for q, a in lines))
+
+
+def test_a_resume_whose_input_changed_is_refused_naming_the_file(tmp_path):
+    data = tmp_path / "ds.jsonl"
+    write_data(data, [("1+1?", "2"), ("2+2?", "4")])
+    run = Run.open(tmp_path / "run", {"a": 1}, inputs=input_fingerprints({"dataset": data}))
+    run.add({"id": "p0"})
+    config = json.loads((run.partial / "config.json").read_text())
+    assert config["a"] == 1 and config["inputs"]["dataset"]["size"] == data.stat().st_size
+    assert set(config["inputs"]["dataset"]) >= {"path", "size", "mtime", "sha256"}
+    write_data(data, [("1+1?", "2"), ("3+3?", "6")])  # same size, other contents
+    with pytest.raises(ReasonlabError, match=f"cannot resume {tmp_path / 'run'}: {data} changed") as e:
+        Run.open(tmp_path / "run", {"a": 1}, inputs=input_fingerprints({"dataset": data}))
+    assert "contents" in str(e.value) and "--overwrite" in str(e.value) and "\n" not in str(e.value)
+    # --overwrite starts over
+    fresh = Run.open(tmp_path / "run", {"a": 1}, inputs=input_fingerprints({"dataset": data}), overwrite=True)
+    assert fresh.resumed == 0
+
+
+def test_a_touched_input_still_resumes(tmp_path):
+    data = tmp_path / "ds.jsonl"
+    write_data(data, [("1+1?", "2")])
+    run = Run.open(tmp_path / "run", {"a": 1}, inputs=input_fingerprints({"dataset": data}))
+    run.add({"id": "p0"})
+    os.utime(data, (1e9, 1e9))  # `touch` or a fresh clone: mtime changes, contents do not
+    again = Run.open(tmp_path / "run", {"a": 1}, inputs=input_fingerprints({"dataset": data}))
+    assert again.resumed == 1
+
+
+def test_a_changed_file_in_an_input_folder_is_named(tmp_path):
+    folder = tmp_path / "pair"
+    (folder / "target").mkdir(parents=True)
+    (folder / "target" / "target.inter").write_text("user_id:token\titem_id:token\n1\t2\n")
+    (folder / "source.inter").write_text("user_id:token\titem_id:token\n1\t3\n")
+    run = Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"target": folder}))
+    run.add({"id": "x"})
+    (folder / "target" / "target.inter").write_text("user_id:token\titem_id:token\n1\t2\n1\t4\n")
+    with pytest.raises(ReasonlabError, match="target.inter changed"):
+        Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"target": folder}))
+
+
+def test_default_run_names_follow_contents_not_mtime(tmp_path):
+    data = tmp_path / "ds.jsonl"
+    write_data(data, [("1+1?", "2")])
+    config = {"dataset": str(data)}
+    first = default_run_dir("generate", config, input_fingerprints({"dataset": data}))
+    os.utime(data, (1e9, 1e9))
+    assert default_run_dir("generate", config, input_fingerprints({"dataset": data})) == first
+    write_data(data, [("1+1?", "3")])
+    assert default_run_dir("generate", config, input_fingerprints({"dataset": data})) != first
+    # without input files, names are what they were before fingerprints existed
+    assert default_run_dir("fractured", {"a": 1}, {}) == Path("runs/fractured-" + "e4ad4daa")
+
+
+def test_a_config_with_tuples_resumes(tmp_path):
+    """config.json turns tuples into lists; a rerun must still see the same config (recsys ks)."""
+    run = Run.open(tmp_path / "run", {"ks": (10, 20)})
+    run.add({"id": "p0"})
+    assert Run.open(tmp_path / "run", {"ks": (10, 20)}).resumed == 1

@@ -70,10 +70,31 @@ def test_pixel_bounds_decide_where_a_4k_answer_lands(monkeypatch, capsys, tmp_pa
 def test_bad_pixel_bounds_are_one_line_cli_errors(monkeypatch, capsys, tmp_path, osworld_g):
     base = ["grounding", "eval", "--data", str(osworld_g), "--adapter", "file", "--predictions", "x.jsonl"]
     for args, message in [
-        (["--min-pixels", "0"], "min_pixels must be a positive integer"),
-        (["--max-pixels", "-1"], "max_pixels must be a positive integer"),
-        (["--min-pixels", "5000000", "--max-pixels", "1000000"], "larger than max_pixels"),
-        (["--template", "jedi", "--min-pixels", "3000000"], "larger than max_pixels"),
+        (["--min-pixels", "0"], "--min-pixels must be a positive integer"),
+        (["--max-pixels", "-1"], "--max-pixels must be a positive integer"),
+        (["--min-pixels", "5000000", "--max-pixels", "1000000"], "larger than --max-pixels"),
+        (["--template", "jedi", "--min-pixels", "3000000"], "larger than --max-pixels"),
     ]:
         code, _, err = run_cli(monkeypatch, capsys, *base, *args, "--out", str(tmp_path / "r"))
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (args, err)
+
+
+def test_file_adapter_says_how_many_ids_matched_and_refuses_none(monkeypatch, capsys, tmp_path, osworld_g):
+    """Predictions keyed by other ids used to score 0% with exit 0, as if the model had failed."""
+    preds = tmp_path / "preds.jsonl"
+    base = ["grounding", "eval", "--data", str(osworld_g), "--adapter", "file", "--predictions", str(preds)]
+    base += ["--convention", "pixels", "--no-progress"]
+    preds.write_text('{"id": "0", "point": [30, 30]}\n{"id": "1", "point": [30, 30]}\n')
+    code, _, err = run_cli(monkeypatch, capsys, *base, "--out", str(tmp_path / "none"))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "none of the 2 ids in" in err and "match the 3 samples" in err and "'b1'" in err, err
+    assert not (tmp_path / "none").exists() and not (tmp_path / "none.partial").exists()
+
+    preds.write_text('{"id": "b1", "point": [30, 30]}\n{"id": "x", "point": [1, 1]}\n')
+    out = tmp_path / "some"
+    code, stdout, err = run_cli(monkeypatch, capsys, *base, "--out", str(out))
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["predictions_matched"] == {"matched": 1, "samples": 3, "predictions": 2}
+    assert "predictions for 1 of 3 samples" in " ".join(stdout.split())
+    assert "Predictions for 1 of 3 samples" in (out / "report.md").read_text()

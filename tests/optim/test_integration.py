@@ -59,6 +59,8 @@ def test_works_as_the_optimizer_of_the_hugging_face_trainer(tmp_path):
     ids = batch(tok)[0].tolist()
     data = [{"input_ids": ids, "labels": ids} for _ in range(8)]
     opt = GaLoreAdamW(galore_param_groups(model, rank=8, update_proj_gap=2, projector="rsi"), lr=5e-3)
+    projected = [p for g in opt.param_groups if "rank" in g for p in g["params"]]
+    before = [p.detach().clone() for p in projected]
     args = TrainingArguments(
         output_dir=str(tmp_path),
         max_steps=6,
@@ -71,6 +73,14 @@ def test_works_as_the_optimizer_of_the_hugging_face_trainer(tmp_path):
     )
     trainer = Trainer(model=model, args=args, train_dataset=data, optimizers=(opt, None))
     result = trainer.train()
-    assert result.global_step == 6 and trainer.optimizer is not None
+    assert result.global_step == 6
+    # The Trainer stepped our optimizer (accelerate may wrap it) and not one of its own: every
+    # projected weight took 6 GaLore steps with rank-8 moments, and moved.
+    assert getattr(trainer.optimizer, "optimizer", trainer.optimizer) is opt
+    assert projected and all(opt.state[p]["step"] == 6 and opt.state[p]["projected"] for p in projected)
+    assert all(
+        8 in opt.state[p]["exp_avg"].shape and opt.state[p]["exp_avg"].numel() < p.numel() for p in projected
+    )
+    assert all(not torch.equal(b, p.detach()) for b, p in zip(before, projected))
     logged = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     assert logged[-1] < logged[0]

@@ -70,3 +70,22 @@ def test_domains_without_shared_users_are_refused(tmp_path):
         (tmp_path / name / f"{name}.inter").write_text("user_id:token\titem_id:token\n" + rows)
     with pytest.raises(ReasonlabError, match="share no users"):
         load_pair(tmp_path / "s", tmp_path / "t")
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.5, -0.5, float("nan")])
+def test_a_cold_ratio_outside_0_1_is_refused_by_name(data, ratio):
+    """Python API users see the field's name; the CLI shows it as --cold-ratio (tests/cli)."""
+    from reasonlab.jobs.recsys import DataConfig
+
+    with pytest.raises(ReasonlabError, match=r"cold_ratio must be in \[0, 1\)"):
+        split_target(data.target, data.overlap, cold_ratio=ratio)
+    with pytest.raises(ReasonlabError, match=r"cold_ratio must be in \[0, 1\)"):
+        DataConfig(source="s", target="t", cold_ratio=ratio).validate()
+
+
+def test_a_cold_ratio_that_rounds_to_every_overlapping_user_is_refused(data):
+    shared = len(np.unique(data.overlap[:, 1]))
+    ratio = 1 - 0.4 / shared  # rounds up to all of them
+    with pytest.raises(ReasonlabError, match=f"holds out all {shared} overlapping users"):
+        split_target(data.target, data.overlap, cold_ratio=ratio)
+    assert len(split_target(data.target, data.overlap, cold_ratio=0.0).cold_users) == 0

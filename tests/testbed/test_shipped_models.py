@@ -6,12 +6,13 @@ from transformers import AutoModelForCausalLM
 
 from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
-from reasonlab.models.loading import TESTBED_DIR, chat_prompt_ids, load_model
+from reasonlab.models.loading import chat_prompt_ids, load_model
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 from reasonlab.tasks.arith import parse_step
 from reasonlab.tasks.extract import last_boxed
 from reasonlab.tasks.grade import normalize_int
+from reasonlab.testbed.handles import TESTBED_DIR
 
 
 @pytest.mark.parametrize("name", ["target", "draft"])

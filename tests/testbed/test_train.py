@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import shutil
 
 import pytest
 import torch
@@ -84,6 +85,7 @@ def test_a_short_run_saves_a_loadable_model_and_an_interrupted_run_resumes_ident
     )
     ckpt = torch.load(tmp_path / "wb" / "checkpoint.pt", weights_only=False)
     assert ckpt["step"] == 2
+    shutil.rmtree(tmp_path / "b")  # a crash leaves the checkpoint and no model folder
     resumed = train(
         TrainConfig(
             model="draft", compile=False, steps=4, out=str(tmp_path / "b"), work_dir=str(tmp_path / "wb")
@@ -133,6 +135,7 @@ def test_weight_averaging_saves_the_mean_of_the_later_iterates_also_after_a_resu
                 work_dir=str(tmp_path / work),
             ),
             progress=False,
+            overwrite=True,  # "resumed" extends its own finished 2-step run
         )
         saved = AutoModelForCausalLM.from_pretrained(out).state_dict()
         return saved, torch.load(tmp_path / work / "checkpoint.pt", weights_only=False)["model"]

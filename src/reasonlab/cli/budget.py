@@ -9,14 +9,13 @@ from reasonlab.cli.common import (
     by_model,
     config_from,
     console,
-    default_run_dir,
     int_list,
     load_engine,
     load_task,
     metrics_table,
     parse_settings,
 )
-from reasonlab.core.runs import Run
+from reasonlab.core.runs import open_run
 from reasonlab.jobs import budget as bj
 from reasonlab.jobs.common import config_dict
 
@@ -67,15 +66,21 @@ def budget(
         task_options=parse_settings(settings),
         thinking=int_list(thinking, "--thinking", example="16,32,-1"),
     )
-    cfg.validate()
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("thinking budgets")
-    config = config_dict(cfg)
-    run = Run.open(out or default_run_dir("budget", config), config, overwrite=overwrite)
-    summary = bj.run_budget(cfg, eng, task_obj, think, run, progress=progress)
-    bj.plot_budgets(summary, run.path("budgets.png"), f"{model}: accuracy under thinking budgets")
-    folder = run.finish(summary, bj.report_markdown(cfg, summary))
+    with open_run(
+        "budget",
+        config_dict(cfg),
+        out=out,
+        inputs={"dataset": dataset},
+        overwrite=overwrite,
+        unit="(budget, problem) pairs",
+        say=console.print,
+    ) as run:
+        summary = bj.run_budget(cfg, eng, task_obj, think, run, progress=progress)
+        bj.plot_budgets(summary, run.path("budgets.png"), f"{model}: accuracy under thinking budgets")
+        folder = run.finish(summary, bj.report_markdown(cfg, summary))
     rows = [
         (
             bj.t_label(r["thinking_budget"], r["thinking_cap"]) + f", s={r['solution_budget']}",

@@ -1,10 +1,12 @@
-"""Helpers shared by the CLI commands: option parsing, run folder names, tables."""
+"""Helpers shared by the CLI commands: option parsing, validation, tables, loading a task or an engine.
+
+Run folders (names, resume, finish, Ctrl-C) live in core/runs.py: `open_run`."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
+import dataclasses
+import re
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
@@ -34,12 +36,6 @@ def int_list(text: str, flag: str, example: str = "") -> list[int]:
         raise ReasonlabError(f"{flag} expects comma-separated integers{like}, got {text!r}") from None
 
 
-def default_run_dir(command: str, config: dict[str, Any]) -> str:
-    """runs/<command>-<hash of config>: the same command lands in (and resumes) the same folder."""
-    digest = hashlib.sha1(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
-    return f"runs/{command}-{digest}"
-
-
 def metrics_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("metric")
@@ -59,6 +55,26 @@ def load_task(task: str, dataset: str | None, settings: list[str] | None):
     return create_task("jsonl", path=dataset) if dataset else create_task(task, **options)
 
 
+def check_device(device: str) -> None:
+    """A --device torch can parse and this machine has, checked before any model is loaded."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ReasonlabError(f"--device {device!r} is not a device (cpu, cuda, cuda:1, mps)") from None
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ReasonlabError(f"--device {device!r}: CUDA is not available on this machine")
+        if dev.index is not None and dev.index >= count:
+            raise ReasonlabError(f"--device {device!r}: this machine has {count} CUDA device(s)")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ReasonlabError(f"--device {device!r}: MPS is not available on this machine")
+    elif dev.type not in ("cpu", "cuda", "mps"):
+        raise ReasonlabError(f"--device {device!r} is not supported (cpu, cuda, cuda:1, mps)")
+
+
 def load_engine(
     engine: str, model: str, device: str, dtype: str, think_open: str | None, think_close: str | None
 ):
@@ -66,6 +82,7 @@ def load_engine(
     from reasonlab.engines import create_engine
     from reasonlab.models.think import detect_think_format
 
+    check_device(device)
     eng = create_engine(engine, model, device=device, dtype=dtype)
     return eng, detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)
 
@@ -85,10 +102,59 @@ def by_model(name: str, what: str) -> str:
 
 
 def config_from(cls, values: dict, **overrides):
-    """A config dataclass from a command's local variables: its fields ARE the CLI flags."""
-    import dataclasses
-
+    """A validated config dataclass from a command's local variables: its fields ARE the CLI flags."""
     names = {f.name for f in dataclasses.fields(cls)}
     chosen = {**{k: v for k, v in values.items() if k in names}, **overrides}
-    # Flags left unset (None) that depend on the model take the model's defaults.
-    return cls.for_model(**chosen) if hasattr(cls, "for_model") else cls(**chosen)
+    with flag_errors(cls):
+        # Flags left unset (None) that depend on the model take the model's defaults.
+        cfg = cls.for_model(**chosen) if hasattr(cls, "for_model") else cls(**chosen)
+    return validated(cfg)
+
+
+def flag(field: str) -> str:
+    """The CLI flag of a config field, spelt as typer derives it from the parameter of that name:
+    num_problems -> --num-problems; one-letter fields are short flags: n -> -n, H -> -H."""
+    return f"-{field}" if len(field) == 1 else "--" + field.replace("_", "-")
+
+
+# Where a validation message names a config field: the subject of its "must" ("num_problems must",
+# "num_problems and n must"), and snake_case names anywhere ("in [1, max_tokens)"). Plain words
+# elsewhere ("unknown model 'x'", "thinking budget must") are left alone: they may be English.
+_SUBJECT = re.compile(r"^\w+(?:(?:, | and )\w+)*(?= must\b)")
+_SNAKE = re.compile(r"(?<![\w'\"/.-])[a-z]\w*_\w+(?![\w'\"/.-])")
+
+
+def name_flags(message: str, flags: dict[str, str]) -> str:
+    """A validation message with the config fields it names ({field: flag}) spelt as their flags."""
+
+    def swap(m: re.Match) -> str:
+        return flags.get(m.group(0), m.group(0))
+
+    subject = _SUBJECT.match(message)
+    if subject:
+        message = re.sub(r"\w+", swap, subject.group(0)) + message[subject.end() :]
+    return _SNAKE.sub(swap, message)
+
+
+@contextmanager
+def flag_errors(*configs, flags: dict[str, str] | None = None):
+    """Inside a command: a ReasonlabError from checking these configs (classes or instances) names
+    the flags a user typed, not the Python fields; `flags` gives a field a flag not spelt by `flag()`.
+    The configs' own messages keep the field names, right for Python API users of `cfg.validate()`."""
+    spelt = {f.name: flag(f.name) for c in configs for f in dataclasses.fields(c)} | (flags or {})
+    try:
+        yield
+    except ReasonlabError as e:
+        raise ReasonlabError(name_flags(str(e), spelt)) from None
+
+
+def validated(*configs, flags: dict[str, str] | None = None):
+    """Check every config (sampling parameters included) before any data or model is loaded or any
+    folder is made; errors name the command's flags. Returns the first config."""
+    with flag_errors(*configs, flags=flags):
+        for cfg in configs:
+            if hasattr(cfg, "validate"):
+                cfg.validate()
+            if hasattr(cfg, "sampling_params"):
+                cfg.sampling_params()
+    return configs[0]

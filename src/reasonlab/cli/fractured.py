@@ -9,13 +9,12 @@ from reasonlab.cli.common import (
     by_model,
     config_from,
     console,
-    default_run_dir,
     load_engine,
     load_task,
     metrics_table,
     parse_settings,
 )
-from reasonlab.core.runs import Run
+from reasonlab.core.runs import open_run
 from reasonlab.jobs import fractured as fj
 from reasonlab.jobs.common import config_dict
 from reasonlab.sampling.fractured_metrics import format_fit
@@ -59,17 +58,20 @@ def fractured(
         task="jsonl" if dataset else task,
         task_options=parse_settings(settings),
     )
-    cfg.validate()
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     think.require("fractured sampling")
-    config = config_dict(cfg)
-    run = Run.open(out or default_run_dir("fractured", config), config, overwrite=overwrite)
-    if run.resumed:
-        console.print(f"resuming: {run.resumed} problems already done in {run.partial}")
-    summary = fj.run_fractured(cfg, eng, task_obj, think, run, progress=progress)
-    fj.plot_curves(summary, run.path("passk_vs_tokens.png"), f"{model}: pass@k vs tokens")
-    folder = run.finish(summary, fj.report_markdown(cfg, summary))
+    with open_run(
+        "fractured",
+        config_dict(cfg),
+        out=out,
+        inputs={"dataset": dataset},
+        overwrite=overwrite,
+        say=console.print,
+    ) as run:
+        summary = fj.run_fractured(cfg, eng, task_obj, think, run, progress=progress)
+        fj.plot_curves(summary, run.path("passk_vs_tokens.png"), f"{model}: pass@k vs tokens")
+        folder = run.finish(summary, fj.report_markdown(cfg, summary))
     rows = summary_rows(summary)
     console.print(metrics_table(f"fractured: {model}", rows))
     for warning in summary["warnings"]:

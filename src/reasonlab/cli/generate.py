@@ -17,14 +17,13 @@ from reasonlab.cli.common import (
     by_model,
     config_from,
     console,
-    default_run_dir,
     load_engine,
     load_task,
     metrics_table,
     parse_settings,
 )
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.runs import Run
+from reasonlab.core.runs import open_run
 from reasonlab.jobs import evaluate as ev
 from reasonlab.jobs.common import config_dict
 from reasonlab.jobs.generate import GenerateConfig, plot_lengths, report_markdown, run_generate
@@ -80,28 +79,30 @@ def generate(
         cfg = config_from(ev.EvaluateConfig, locals(), **overrides, cuts=fractions)
     else:
         cfg = config_from(GenerateConfig, locals(), **overrides)
-    cfg.validate()
-    cfg.sampling_params()  # validates sampling flags before anything is loaded
     task_obj = load_task(task, dataset, settings)
     eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
     if thinking_budget != -1:
         think.require("--thinking-budget")
     if fractions:
         think.require("--cuts")
-    config = config_dict(cfg)
     command = "evaluate" if fractions else "generate"
-    run = Run.open(out or default_run_dir(command, config), config, overwrite=overwrite)
-    if run.resumed:
-        console.print(f"resuming: {run.resumed} problems already done in {run.partial}")
-    if fractions:
-        summary = ev.run_evaluate(cfg, eng, task_obj, think, run, progress=progress)
-        ev.plot_depth(summary, run.path("depth.png"), f"{model}: accuracy vs thinking depth")
-        report = ev.report_markdown(cfg, summary)
-    else:
-        summary = run_generate(cfg, eng, task_obj, think, run, progress=progress)
-        report = report_markdown(cfg, summary)
-    plot_lengths(list(run.records()), run.path("lengths.png"))
-    folder = run.finish(summary, report)
+    with open_run(
+        command,
+        config_dict(cfg),
+        out=out,
+        inputs={"dataset": dataset},
+        overwrite=overwrite,
+        say=console.print,
+    ) as run:
+        if fractions:
+            summary = ev.run_evaluate(cfg, eng, task_obj, think, run, progress=progress)
+            ev.plot_depth(summary, run.path("depth.png"), f"{model}: accuracy vs thinking depth")
+            report = ev.report_markdown(cfg, summary)
+        else:
+            summary = run_generate(cfg, eng, task_obj, think, run, progress=progress)
+            report = report_markdown(cfg, summary)
+        plot_lengths(list(run.records()), run.path("lengths.png"))
+        folder = run.finish(summary, report)
     rows = [("problems x samples", f"{summary['problems']} x {cfg.n}")]
     rows += [(f"pass@{k}", f"{v:.3f}") for k, v in summary["pass@k"].items()]
     rows += [

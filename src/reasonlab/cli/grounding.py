@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import config_from, console, default_run_dir
-from reasonlab.core.runs import Run
+from reasonlab.cli.common import config_from, console, validated
+from reasonlab.core.runs import open_run
 from reasonlab.grounding.synth.synthesize import SynthConfig
-from reasonlab.jobs.grounding import GroundingEvalConfig
+from reasonlab.jobs.grounding import GroundingEvalConfig, predictions_line
 
 app = typer.Typer(help="GUI grounding: benchmark harness and data synthesis.", no_args_is_help=True)
 G = GroundingEvalConfig()
@@ -46,7 +46,13 @@ def eval_cmd(
 ) -> None:
     """Score a grounding model on a benchmark: overall (with and without refusal items) and per label."""
     from reasonlab.jobs.common import config_dict
-    from reasonlab.jobs.grounding import load_and_check, make_adapter, report_markdown, run_grounding_eval
+    from reasonlab.jobs.grounding import (
+        check_predictions,
+        load_and_check,
+        make_adapter,
+        report_markdown,
+        run_grounding_eval,
+    )
 
     cfg = config_from(GroundingEvalConfig, locals())
     dataset = load_and_check(cfg)
@@ -57,15 +63,26 @@ def eval_cmd(
             f"skipped {len(dataset.skipped)} of {len(dataset.skipped) + len(dataset.samples)} records"
         )
     grounder = make_adapter(cfg)
-    config = config_dict(cfg)
-    run = Run.open(out or default_run_dir("grounding", config), config, overwrite=overwrite)
-    summary = run_grounding_eval(cfg, dataset, grounder, run, progress=progress)
-    folder = run.finish(summary, report_markdown(summary))
+    check_predictions(cfg, dataset, grounder)
+    inputs = {"data": cfg.data, "predictions": cfg.predictions}
+    with open_run(
+        "grounding",
+        config_dict(cfg),
+        out=out,
+        inputs=inputs,
+        overwrite=overwrite,
+        unit="samples",
+        say=console.print,
+    ) as run:
+        summary = run_grounding_eval(cfg, dataset, grounder, run, progress=progress)
+        folder = run.finish(summary, report_markdown(summary))
     o, p = summary["overall"], summary["overall_without_refusal"]
     console.print(
         f"{summary['dataset']}: {100 * o['accuracy']:.1f}% of {o['total']} (refusal items included), "
         f"{100 * p['accuracy']:.1f}% of {p['total']} without them"
     )
+    if "predictions_matched" in summary:
+        console.print(predictions_line(summary["predictions_matched"]))
     for name, groups in summary["by"].items():
         if name in ("category", "platform", "ui_type", "group", "target"):
             cells = ", ".join(f"{k} {100 * v['accuracy']:.1f}% ({v['total']})" for k, v in groups.items())
@@ -79,12 +96,14 @@ def synth_cmd(
     n: int = typer.Option(S.n, help="Samples to synthesize."),
     per_page: int = typer.Option(S.per_page, help="Samples drawn from one rendered page."),
     seed: int = typer.Option(S.seed),
+    overwrite: bool = typer.Option(False, help="Replace an existing data folder."),
     progress: bool = typer.Option(True),
 ) -> None:
     """Render UI pages in headless Chromium and write a grounding set with DOM-exact boxes."""
     from reasonlab.grounding.synth.synthesize import synthesize
 
-    stats = synthesize(SynthConfig(n=n, per_page=per_page, seed=seed), out, progress=progress)
+    cfg = validated(SynthConfig(n=n, per_page=per_page, seed=seed), flags={"n": "--n"})
+    stats = synthesize(cfg, out, progress=progress, overwrite=overwrite)
     cats = ", ".join(f"{k} {v}" for k, v in stats["per_category"].items())
     console.print(
         f"wrote {stats['samples']} samples from {stats['pages']} pages to {out} "

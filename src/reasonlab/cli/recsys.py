@@ -7,7 +7,13 @@ import json
 
 import typer
 
-from reasonlab.cli.common import console, default_run_dir, int_list, metrics_table, parse_settings
+from reasonlab.cli.common import (
+    console,
+    int_list,
+    metrics_table,
+    parse_settings,
+    validated,
+)
 from reasonlab.core.options import from_settings
 from reasonlab.jobs.recsys import DataConfig
 from reasonlab.recsys.models import MODELS
@@ -24,12 +30,13 @@ def synth_cmd(
     settings: list[str] = typer.Option(
         None, "--set", help="Generator option key=value (repeatable), e.g. relatedness=0.2."
     ),
+    overwrite: bool = typer.Option(False, help="Replace an existing data folder."),
 ) -> None:
     """Write a synthetic pair of domains with shared user taste (RecBole atomic files)."""
     from reasonlab.recsys.synth import SynthConfig, write_pair
 
     cfg = from_settings(SynthConfig, parse_settings(settings), "recsys synth")
-    source, target = write_pair(cfg, out)
+    source, target = write_pair(cfg, out, overwrite=overwrite)
     console.print(f"wrote {source} and {target}")
 
 
@@ -64,7 +71,7 @@ def train_cmd(
     progress: bool = typer.Option(True),
 ) -> None:
     """Train one recommender, stop early on validation NDCG@10, report test metrics."""
-    from reasonlab.jobs.recsys import run_train, train_config
+    from reasonlab.jobs.recsys import run_train
 
     fit_cfg = FitConfig(
         model=model,
@@ -81,9 +88,8 @@ def train_cmd(
         hparams=_hparams(settings),
     )
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
-    fit_cfg.validate()
-    config = train_config(data_cfg, fit_cfg)
-    folder = run_train(data_cfg, fit_cfg, out or default_run_dir("recsys", config), overwrite, progress)
+    validated(fit_cfg, data_cfg)
+    folder = run_train(data_cfg, fit_cfg, out, overwrite, progress, say=console.print)
     summary = json.loads((folder / "summary.json").read_text())
     for note in summary["notes"]:
         console.print(f"note: {note}")
@@ -121,7 +127,7 @@ def bench_cmd(
     progress: bool = typer.Option(True),
 ) -> None:
     """Every model x seed on one dataset pair: mean and std table, training curves, report.md."""
-    from reasonlab.jobs.recsys import bench_config, bench_table, run_bench
+    from reasonlab.jobs.recsys import bench_table, run_bench
 
     names = [m.strip() for m in models.split(",") if m.strip()]
     base = FitConfig(
@@ -132,14 +138,10 @@ def bench_cmd(
         ks=tuple(int_list(ks, "--ks")),
         hparams=_hparams(settings),
     )
-    for name in names:
-        dataclasses.replace(base, model=name).validate()
     data_cfg = DataConfig(source=source, target=target, link=link, cold_ratio=cold_ratio)
+    validated(*(dataclasses.replace(base, model=name) for name in names), data_cfg)
     seed_list = int_list(seeds, "--seeds")
-    config = bench_config(data_cfg, base, names, seed_list)
-    folder = run_bench(
-        data_cfg, base, names, seed_list, out or default_run_dir("recsys-bench", config), overwrite, progress
-    )
+    folder = run_bench(data_cfg, base, names, seed_list, out, overwrite, progress, say=console.print)
     summary = json.loads((folder / "summary.json").read_text())
     console.print("\n".join(bench_table(summary["models"], keys=("recall@20", "ndcg@20"))))
     console.print(f"run folder: {folder}")

@@ -1,7 +1,9 @@
 """One error type for everything a user can get wrong.
 
 The CLI turns a `ReasonlabError` into a one-line message and exit code 2; anything else is a bug
-and keeps its traceback.
+and keeps its traceback. Config checks name a field as Python users know it ("num_problems must be at
+least 1"); the CLI spells such fields as the flags a user typed ("--num-problems"), see
+`reasonlab.cli.common.flag_errors`.
 """
 
 

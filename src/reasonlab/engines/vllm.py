@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reasonlab.core.cost import Usage
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.optional import require
 from reasonlab.engines.base import CompletionOutput, RequestOutput, SamplingParams
 from reasonlab.models.loading import resolve_model_path
 
@@ -20,20 +21,14 @@ class VLLMEngine:
     def __init__(
         self, name: str, dtype: str = "auto", enable_prefix_caching: bool = True, seed: int = 0, **llm_kwargs
     ):
-        try:
-            import torch
-            import vllm
-        except ImportError:
-            raise ReasonlabError(
-                "the vllm engine needs vLLM: pip install 'reasonlab[vllm]' (CUDA GPU)"
-            ) from None
+        import torch
+
+        vllm = require("vllm", "vllm", "the vllm engine (CUDA GPU)")
         if not torch.cuda.is_available():
             raise ReasonlabError("the vllm engine needs a CUDA GPU; use --engine hf on this machine")
         path = resolve_model_path(name)
         if path is None:
-            raise ReasonlabError(
-                "testbed:random lives only in memory; save it to a folder to use it with vLLM"
-            )
+            raise ReasonlabError(f"{name} lives only in memory; save it to a folder to use it with vLLM")
         self._vllm = vllm
         self.path = path
         self.llm = vllm.LLM(
@@ -64,8 +59,7 @@ class VLLMEngine:
     def generate(
         self, prompts: list[list[int]], params: SamplingParams | list[SamplingParams], progress: bool = False
     ) -> list[RequestOutput]:
-        from vllm.inputs import TokensPrompt
-
+        TokensPrompt = require("vllm.inputs", "vllm", "the vllm engine (CUDA GPU)").TokensPrompt
         per_prompt = list(params) if isinstance(params, list | tuple) else [params] * len(prompts)
         results = self.llm.generate(
             [TokensPrompt(prompt_token_ids=list(p)) for p in prompts],

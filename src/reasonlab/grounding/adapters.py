@@ -20,6 +20,7 @@ import json
 import mimetypes
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -92,6 +93,11 @@ class FileAdapter:
             if not isinstance(row, dict) or "id" not in row:
                 raise ReasonlabError(f"{self.path}:{lineno}: each line needs an 'id' field")
             self.rows[str(row["id"])] = row
+
+    def matching(self, ids: Iterable[str]) -> int:
+        """How many of these sample ids the file has a prediction for (the others score as wrong
+        format, so ids named differently from the benchmark's would pass for a failing model)."""
+        return sum(1 for i in ids if str(i) in self.rows)
 
     def ground(self, sample: GroundingSample) -> Prediction:
         row = self.rows.get(sample.id)

@@ -11,6 +11,7 @@ import shutil
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.optional import require
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -44,13 +45,8 @@ class Browser:
 
     def __enter__(self) -> Browser:
         if _SHARED["users"] == 0:
-            try:
-                from playwright.sync_api import sync_playwright
-            except ImportError:
-                raise ReasonlabError(
-                    "grounding needs playwright (pip install reasonlab[grounding])"
-                ) from None
-            pw = sync_playwright().start()
+            sync_api = require("playwright.sync_api", "grounding", "rendering pages in Chromium")
+            pw = sync_api.sync_playwright().start()
             try:
                 _SHARED["browser"] = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             except BaseException:

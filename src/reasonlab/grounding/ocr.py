@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.optional import require
 from reasonlab.grounding.samples import GroundingSample
 from reasonlab.grounding.scoring import Prediction
 
@@ -56,8 +57,9 @@ def read_words(image, scale: float = 2.0, modes: tuple[int, ...] = (11, 3)) -> l
     """Tesseract words with boxes, in the original image's pixels. Dark screens are inverted;
     each page-segmentation mode finds text the other misses (sparse text vs. text in boxes), so
     their words are merged, a word seen twice at the same place kept once."""
-    import pytesseract
     from PIL import Image, ImageOps, ImageStat
+
+    pytesseract = require("pytesseract", "grounding", "the ocr adapter")
 
     if shutil.which("tesseract") is None:
         raise ReasonlabError("the ocr adapter needs tesseract (apt-get install tesseract-ocr)")
@@ -123,8 +125,7 @@ class OCRAdapter:
         return Prediction("box", box, raw)
 
     def describe(self) -> dict[str, Any]:
-        import pytesseract
-
+        pytesseract = require("pytesseract", "grounding", "the ocr adapter")
         return {
             "adapter": "ocr",
             "engine": f"tesseract {pytesseract.get_tesseract_version()}",

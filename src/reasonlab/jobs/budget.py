@@ -56,6 +56,10 @@ class BudgetJobConfig(RunInputs):
             raise ReasonlabError(f"chunk must be at least 1, got {self.chunk}")
         self.budgets()
 
+    def sampling_params(self) -> SamplingParams:
+        """The sampling settings of every budgeted sample (built, so checked, before any model loads)."""
+        return SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p, seed=self.seed)
+
     def budgets(self) -> list[ElasticBudget]:
         return [
             ElasticBudget(
@@ -81,7 +85,7 @@ def run_budget(
 ) -> dict[str, Any]:
     budgets = cfg.budgets()
     problems = task.problems(cfg.num_problems)
-    params = SamplingParams(n=cfg.n, temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed)
+    params = cfg.sampling_params()
     think.require("thinking budgets")
     jobs = [(b, p) for b in budgets for p in problems if run.done(f"{b.thinking}:{p.id}") is None]
     with progress_bar(len(budgets) * len(problems), "budgets x problems", enabled=progress) as advance:

@@ -18,6 +18,7 @@ from reasonlab.grounding.adapters import ADAPTERS, Adapter, FileAdapter, OpenAIA
 from reasonlab.grounding.loaders import Dataset, load_dataset
 from reasonlab.grounding.parsing import CONVENTIONS, TEMPLATES
 from reasonlab.grounding.report import failure_gallery, report_lines, summarize
+from reasonlab.grounding.samples import GroundingSample
 from reasonlab.grounding.scoring import Prediction, centre, outcome
 
 
@@ -88,10 +89,38 @@ def prediction_record(sample_id: str, prediction: Prediction, point, result: str
     }
 
 
+def evaluated_samples(cfg: GroundingEvalConfig, dataset: Dataset) -> list[GroundingSample]:
+    """The samples a run scores: the first --limit, or all."""
+    return dataset.samples[: cfg.limit] if cfg.limit else dataset.samples
+
+
+def check_predictions(cfg: GroundingEvalConfig, dataset: Dataset, adapter: Adapter) -> None:
+    """Refuse a predictions file none of whose ids is a sample's (before any run folder is made): it
+    would score 0% as if the model had failed, when the ids are only named differently."""
+    if not isinstance(adapter, FileAdapter):
+        return
+    samples = evaluated_samples(cfg, dataset)
+    if adapter.matching(s.id for s in samples):
+        return
+    ids = list(adapter.rows)
+    example = f" (e.g. prediction id {ids[0]!r}, sample id {samples[0].id!r})" if ids else ""
+    raise ReasonlabError(
+        f"{adapter.path}: none of the {len(ids)} ids in it match the {len(samples)} samples of "
+        f"{dataset.name}{example}"
+    )
+
+
+def predictions_line(matched: dict[str, int]) -> str:
+    """How many evaluated samples the predictions file covered, for the console and the report."""
+    k, n, rows = matched["matched"], matched["samples"], matched["predictions"]
+    line = f"predictions for {k} of {n} samples (the file has {rows} ids)"
+    return line if k == n else f"{line}; the other {n - k} count as wrong format"
+
+
 def run_grounding_eval(
     cfg: GroundingEvalConfig, dataset: Dataset, adapter: Adapter, run: Run, progress: bool = True
 ) -> dict[str, Any]:
-    samples = dataset.samples[: cfg.limit] if cfg.limit else dataset.samples
+    samples = evaluated_samples(cfg, dataset)
     todo = [s for s in samples if run.done(s.id) is None]
     try:
         with progress_bar(len(todo), f"grounding ({cfg.adapter})", enabled=progress) as advance:
@@ -118,6 +147,13 @@ def run_grounding_eval(
         adapter=adapter.describe(),
         config=asdict(cfg),
     )
+    if isinstance(adapter, FileAdapter):
+        matched = adapter.matching(s.id for s in samples)
+        summary["predictions_matched"] = {
+            "matched": matched,
+            "samples": len(samples),
+            "predictions": len(adapter.rows),
+        }
     return summary
 
 
@@ -125,10 +161,16 @@ def report_markdown(summary: dict[str, Any]) -> str:
     described = ", ".join(
         f"{k}: {v}" for k, v in summary["adapter"].items() if v is not None and k not in ("prompt", "system")
     )
+    intro = (
+        f"{summary['samples']} samples ({summary['skipped_records']} records skipped on load). {described}."
+    )
+    if "predictions_matched" in summary:
+        matched = predictions_line(summary["predictions_matched"])
+        intro += f"\n{matched[:1].upper()}{matched[1:]}."
     lines = [
         f"# Grounding: {summary['dataset']}",
         "",
-        f"{summary['samples']} samples ({summary['skipped_records']} records skipped on load). {described}.",
+        intro,
         "",
         *report_lines(summary),
         "",

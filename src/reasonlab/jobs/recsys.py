@@ -1,13 +1,16 @@
 """Recommendation jobs: train one model (`recsys train`) or every model x seeds (`recsys bench`).
 
-Both write a run folder (config.json, summary.json, report.md, plots) atomically. `train` resumes
-from its epoch checkpoint; `bench` records each finished (model, seed) and skips it on a rerun.
+Both write a run folder (config.json, summary.json, report.md, plots) atomically, through the
+lifecycle of core/runs.py (`open_run`): config.json fingerprints the .inter and link files, so the
+run id follows their contents. `train` resumes from its epoch checkpoint; `bench` records each
+finished (model, seed) and skips it on a rerun.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from reasonlab.core.runs import Run, write_atomic
-from reasonlab.recsys.data import CrossDomainData, load_pair
+from reasonlab.core.runs import Run, open_run, write_atomic
+from reasonlab.recsys.data import CrossDomainData, check_split, load_pair
 from reasonlab.recsys.models import MODELS
 from reasonlab.recsys.training import VALID_METRIC, FitConfig, FitResult, fit
 
@@ -31,6 +34,14 @@ class DataConfig:
     cold_ratio: float = 0.2  # share of overlapping users held out as cold-start
     order: str = "RO"  # RO (random) or TO (time) order within each user before splitting
     split_seed: int = 0
+
+    def validate(self) -> None:
+        """The split settings, checked before any file is read."""
+        check_split(self.cold_ratio, self.order)
+
+    def input_files(self) -> dict[str, str | None]:
+        """The files (or dataset folders) a run reads, by role: fingerprinted into config.json."""
+        return {"source": self.source, "target": self.target, "link": self.link}
 
     def load(self) -> CrossDomainData:
         return load_pair(self.source, self.target, self.link, self.cold_ratio, self.order, self.split_seed)
@@ -72,9 +83,26 @@ def bench_config(
     return {**train_config(data_cfg, base), "models": models, "seeds": seeds}
 
 
-def run_train(data_cfg: DataConfig, fit_cfg: FitConfig, out: str, overwrite: bool, progress: bool) -> Path:
+def run_train(
+    data_cfg: DataConfig,
+    fit_cfg: FitConfig,
+    out: str | None,
+    overwrite: bool,
+    progress: bool,
+    say: Callable[[str], None] = print,
+) -> Path:
+    """Load the pair and train into a run folder (default runs/recsys-<config and data hash>)."""
     data = data_cfg.load()
-    run = Run.open(out, train_config(data_cfg, fit_cfg), overwrite=overwrite)
+    config = train_config(data_cfg, fit_cfg)
+    inputs = data_cfg.input_files()
+    with open_run("recsys", config, out=out, inputs=inputs, overwrite=overwrite, say=say) as run:
+        return train_into(run, data, data_cfg, fit_cfg, progress)
+
+
+def train_into(
+    run: Run, data: CrossDomainData, data_cfg: DataConfig, fit_cfg: FitConfig, progress: bool
+) -> Path:
+    """Train one model into an open run (it resumes from the run's checkpoint) and finish the run."""
     result = fit(data, fit_cfg, checkpoint=run.path("checkpoint.pt"), progress=progress)
     users, items = result.model.vectors()
     for name, array in (("user_vectors.npy", users), ("item_vectors.npy", items)):
@@ -108,8 +136,7 @@ def run_train(data_cfg: DataConfig, fit_cfg: FitConfig, out: str, overwrite: boo
         *(["", *[f"- {n}" for n in result.notes]] if result.notes else []),
         "",
     ]
-    run.finish(summary, "\n".join(report))
-    return run.out
+    return run.finish(summary, "\n".join(report))
 
 
 def plot_training(histories: dict[str, list[list[dict[str, Any]]]], path: Path) -> None:
@@ -192,15 +219,39 @@ def run_bench(
     base: FitConfig,
     models: list[str],
     seeds: list[int],
-    out: str,
+    out: str | None,
     overwrite: bool,
     progress: bool,
+    say: Callable[[str], None] = print,
 ) -> Path:
-    """Every model x seed on one dataset pair; the split is fixed, seeds change init and batches."""
+    """Every model x seed on one dataset pair, into a run folder (default runs/recsys-bench-<hash>)."""
+    data = data_cfg.load()
+    config = bench_config(data_cfg, base, models, seeds)
+    inputs = data_cfg.input_files()
+    with open_run(
+        "recsys-bench",
+        config,
+        out=out,
+        inputs=inputs,
+        overwrite=overwrite,
+        unit="(model, seed) runs",
+        say=say,
+    ) as run:
+        return bench_into(run, data, data_cfg, base, models, seeds, progress)
+
+
+def bench_into(
+    run: Run,
+    data: CrossDomainData,
+    data_cfg: DataConfig,
+    base: FitConfig,
+    models: list[str],
+    seeds: list[int],
+    progress: bool,
+) -> Path:
+    """Every model x seed into an open run; the split is fixed, seeds change init and batches."""
     from reasonlab.recsys.retrieval import throughput
 
-    data = data_cfg.load()
-    run = Run.open(out, bench_config(data_cfg, base, models, seeds), overwrite=overwrite)
     vectors = None
     for model in models:
         for seed in seeds:
@@ -234,5 +285,4 @@ def run_bench(
         "![training](loss_stability.png)",
         "",
     ]
-    run.finish(summary, "\n".join(report))
-    return run.out
+    return run.finish(summary, "\n".join(report))

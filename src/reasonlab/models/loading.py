@@ -1,6 +1,7 @@
-"""Load a model and its tokenizer from a local Hugging Face folder or a `testbed:<name>` handle.
+"""Load a model and its tokenizer from a local Hugging Face folder or a registered handle.
 
-Nothing is fetched from a hub: paths must exist locally (`local_files_only=True`).
+Nothing is fetched from a hub: paths must exist locally (`local_files_only=True`). Handles such as
+`testbed:target` come from models/registry.py, where the testbed registers them.
 """
 
 from __future__ import annotations
@@ -8,32 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.models.registry import find_handle, model_handles
 
-TESTBED_DIR = Path(__file__).resolve().parent.parent / "testbed" / "models"
-TESTBED_PREFIX = "testbed:"
+TESTBED_PREFIX = "testbed:"  # handles of the tiny testbed models: models/defaults.py gives them small caps
 DTYPES = ("auto", "float32", "bfloat16", "float16")  # names of torch dtypes (torch loads lazily)
 
 
 def testbed_models() -> dict[str, str]:
-    """Testbed handles and what each is ("random" always exists; trained ones when shipped)."""
-    found = {"testbed:random": "randomly initialised small Llama (engine tests, benchmarks)"}
-    if TESTBED_DIR.is_dir():
-        for d in sorted(TESTBED_DIR.iterdir()):
-            if (d / "config.json").is_file():
-                found[TESTBED_PREFIX + d.name] = f"trained testbed model ({d})"
-    return found
+    """Registered handles (the testbed's: "testbed:random" always, trained ones when shipped) and
+    what each is."""
+    return {name: handle.description for name, handle in model_handles().items()}
 
 
 def resolve_model_path(name: str) -> Path | None:
-    """Local folder for a model name; None for the in-memory `testbed:random`."""
-    if name == "testbed:random":
-        return None
-    if name.startswith(TESTBED_PREFIX):
-        path = TESTBED_DIR / name[len(TESTBED_PREFIX) :]
-        if not (path / "config.json").is_file():
-            known = ", ".join(testbed_models())
-            raise ReasonlabError(f"unknown testbed model {name!r} (available: {known})")
-        return path
+    """Local folder for a model name or handle; None for a handle built in memory (`testbed:random`)."""
+    handle = find_handle(name)
+    if handle is not None:
+        return handle.path
     path = Path(name).expanduser()
     if not path.exists():
         raise ReasonlabError(
@@ -56,9 +48,7 @@ def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
     hf_logging.disable_progress_bar()  # our own progress bars are enough; no "Loading weights" bars
     path = resolve_model_path(name)
     if path is None:
-        from reasonlab.testbed.random_model import random_llama
-
-        model, tokenizer = random_llama()
+        model, tokenizer = find_handle(name).build()
     else:
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)

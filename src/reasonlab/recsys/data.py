@@ -132,6 +132,17 @@ class CrossDomainData:
         return mapping
 
 
+def check_split(cold_ratio: float, order: str) -> None:
+    """The split settings a user chose, before any file is read.
+
+    `cold_ratio` is in [0, 1): holding out every overlapping user would leave none to learn the
+    link between the domains from (the cold-start numbers would measure an untrained mapping)."""
+    if not 0 <= cold_ratio < 1:
+        raise ReasonlabError(f"cold_ratio must be in [0, 1), got {cold_ratio}")
+    if order not in ("RO", "TO"):
+        raise ReasonlabError(f"split order must be RO (random) or TO (time), got {order!r}")
+
+
 def split_target(
     target: Domain,
     overlap: np.ndarray,
@@ -144,13 +155,18 @@ def split_target(
     interactions by `ratios`, in random (`RO`) or time (`TO`) order. Deterministic in `seed`."""
     if abs(sum(ratios) - 1) > 1e-6 or len(ratios) != 3:
         raise ReasonlabError(f"split ratios must be three numbers summing to 1, got {ratios}")
-    if order not in ("RO", "TO"):
-        raise ReasonlabError(f"split order must be RO (random) or TO (time), got {order!r}")
+    check_split(cold_ratio, order)
     if order == "TO" and target.timestamp is None:
         raise ReasonlabError(f"split order TO needs a timestamp field in {target.name}.inter")
     rng = np.random.default_rng(seed)
     shared = np.unique(overlap[:, 1])
-    cold = np.sort(rng.choice(shared, size=int(round(cold_ratio * len(shared))), replace=False))
+    n_cold = int(round(cold_ratio * len(shared)))
+    if n_cold == len(shared):
+        raise ReasonlabError(
+            f"cold_ratio {cold_ratio} holds out all {len(shared)} overlapping users: none is left to "
+            "learn the link between the domains from"
+        )
+    cold = np.sort(rng.choice(shared, size=n_cold, replace=False))
     is_cold = np.zeros(target.n_users, dtype=bool)
     is_cold[cold] = True
     by_user = np.argsort(target.user, kind="stable")

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from reasonlab.core.optional import require
+
 
 def bipartite_edge_index(users: np.ndarray, items: np.ndarray, n_users: int) -> torch.Tensor:
     """[2, 2E] edges in both directions, items offset by n_users."""
@@ -21,8 +23,7 @@ class SAGEEncoder(nn.Module):
     """Learned node embeddings refined by `layers` mean-aggregating SAGEConv layers."""
 
     def __init__(self, n_users: int, n_items: int, dim: int = 64, layers: int = 2, dropout: float = 0.1):
-        from torch_geometric.nn import SAGEConv
-
+        SAGEConv = require("torch_geometric.nn", "recsys", "the GraphSAGE encoder").SAGEConv
         super().__init__()
         self.n_users = n_users
         self.embedding = nn.Embedding(n_users + n_items, dim)
@@ -61,8 +62,7 @@ def katz_centrality(
 
     `adjacency` is a symmetric scipy sparse matrix; solved by fixed-point iteration.
     """
-    from scipy.sparse.linalg import eigsh
-
+    eigsh = require("scipy.sparse.linalg", "recsys", "Katz centrality").eigsh
     a = adjacency.astype(np.float64).tocsr()
     lam = float(eigsh(a, k=1, which="LA", return_eigenvectors=False)[0]) if a.nnz else 1.0
     alpha = alpha_ratio / max(lam, 1e-12)
@@ -87,8 +87,7 @@ def union_adjacency(
 ):
     """Both domains in one graph, an overlapping user being one node; returns (adjacency, node of
     each target user)."""
-    from scipy.sparse import coo_matrix
-
+    coo_matrix = require("scipy.sparse", "recsys", "the cross-domain graph").coo_matrix
     extra = np.flatnonzero(source_of_target_user < 0)
     target_node = source_of_target_user.copy()
     target_node[extra] = n_source_users + np.arange(len(extra))

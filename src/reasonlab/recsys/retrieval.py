@@ -11,14 +11,14 @@ import numpy as np
 import torch
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.optional import require
 
 INDEX_KINDS = ("flat", "ivf")
 
 
 class ItemIndex:
     def __init__(self, item_vectors: np.ndarray, kind: str = "flat", nlist: int = 0, nprobe: int = 8):
-        import faiss
-
+        faiss = require("faiss", "recsys", "the faiss item index")
         if kind not in INDEX_KINDS:
             raise ReasonlabError(f"unknown index kind {kind!r} (one of {', '.join(INDEX_KINDS)})")
         vectors = np.ascontiguousarray(item_vectors, dtype=np.float32)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.runs import write_atomic
+from reasonlab.core.runs import data_folder, write_atomic
 from reasonlab.recsys.atomic import write_atomic_file
 
 
@@ -97,14 +97,15 @@ def generate(cfg: SynthConfig) -> dict[str, dict[str, tuple[str, list]]]:
     return domains
 
 
-def write_pair(cfg: SynthConfig, out: str | Path) -> tuple[Path, Path]:
-    """Write `<out>/source/source.inter`, `<out>/target/target.inter` and `<out>/synth.json`."""
+def write_pair(cfg: SynthConfig, out: str | Path, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write `<out>/source/source.inter`, `<out>/target/target.inter` and `<out>/synth.json`.
+
+    The pair is built in `<out>.partial` and renamed when complete, so an interruption leaves no
+    half-written pair; an existing non-empty `<out>` is replaced only with `overwrite`."""
+    cfg.validate()  # before touching any folder
     out = Path(out)
-    domains = generate(cfg)
-    paths = []
-    for name, columns in domains.items():
-        path = out / name / f"{name}.inter"
-        write_atomic_file(path, columns)
-        paths.append(path.parent)
-    write_atomic(out / "synth.json", json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
-    return paths[0], paths[1]
+    with data_folder(out, overwrite) as tmp:
+        for name, columns in generate(cfg).items():
+            write_atomic_file(tmp / name / f"{name}.inter", columns)
+        write_atomic(tmp / "synth.json", json.dumps(dataclasses.asdict(cfg), indent=2) + "\n")
+    return out / "source", out / "target"

@@ -88,10 +88,23 @@ class Task(ABC):
 _REGISTRY: dict[str, tuple[type[Task], type | None]] = {}
 
 
-def register_task(name: str, config_cls: type | None = None):
-    """Class decorator: make a task available to `create_task(name, ...)` and the CLI."""
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_task(name: str, config_cls: type | None = None, overwrite: bool = False):
+    """Class decorator: make a task available to `create_task(name, ...)` and the CLI.
+
+    A name already taken by another class is refused unless `overwrite=True`: a plugin that reuses
+    "arith" would otherwise silently change what every command samples. The same class registering
+    again (its module reloaded) is not a conflict."""
 
     def wrap(cls: type[Task]) -> type[Task]:
+        if name in _REGISTRY and not overwrite and _qualname(_REGISTRY[name][0]) != _qualname(cls):
+            raise ReasonlabError(
+                f"task {name!r} is already registered ({_qualname(_REGISTRY[name][0])}); "
+                "choose another name or pass overwrite=True"
+            )
         cls.name = name
         _REGISTRY[name] = (cls, config_cls)
         return cls

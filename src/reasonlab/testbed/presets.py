@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from reasonlab.testbed.revision_traces import RevisionTraceConfig
 from reasonlab.testbed.traces import TraceConfig
 
 
@@ -23,7 +25,8 @@ class TestbedPreset:
     bucket: int = 4  # consecutive batches pooled and sorted by length, to cut padding
     width_multiple: int = 32  # batch widths are rounded up to this
     average_from: int | None = None  # save the mean of the weights after each later step (SWA)
-    traces: TraceConfig = field(default_factory=TraceConfig)
+    traces: TraceConfig | RevisionTraceConfig = field(default_factory=TraceConfig)
+    task_steps: tuple[int, ...] = (4,)  # arith chain lengths trained on, taking turns
 
 
 PRESETS: dict[str, TestbedPreset] = {
@@ -51,3 +54,13 @@ PRESETS: dict[str, TestbedPreset] = {
     # Its bar: 30% to target - 15 points.
     "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=1400, cosine_steps=1400, lr=3e-3),
 }
+
+# Candidates for issue 15 (testbed realism): the same architectures and schedules, trained on traces
+# with real verification and revision (revision_traces.py) over chains of 2 to 6 steps. Trained into
+# runs/testbed-<name>; once their cards hold the bars they replace "target" and "draft".
+PRESETS["target-revision"] = dataclasses.replace(
+    PRESETS["target"], traces=RevisionTraceConfig(), task_steps=(2, 3, 4, 5, 6)
+)
+PRESETS["draft-revision"] = dataclasses.replace(
+    PRESETS["draft"], traces=RevisionTraceConfig(), task_steps=(2, 3, 4, 5, 6)
+)

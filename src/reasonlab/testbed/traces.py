@@ -37,6 +37,9 @@ class TraceConfig:
     p_skip_check: float = 0.2  # mistake-free traces that stop after the first pass
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 
+    def pieces(self, problem: Problem, rng: random.Random) -> list[Piece]:
+        return reasoning_pieces(problem, rng, self)
+
 
 @dataclass
 class Piece:
@@ -121,11 +124,13 @@ def build_example(
     prompt_ids: list[int],
     close_id: int,
     rng: random.Random,
-    cfg: TraceConfig,
+    cfg,
     delimiter: str = "\n\n",
 ) -> Example:
-    """Token ids and loss mask of one training sequence: prompt (no loss), thinking, close, answer."""
-    pieces = reasoning_pieces(problem, rng, cfg)
+    """Token ids and loss mask of one training sequence: prompt (no loss), thinking, close, answer.
+    `cfg` is a TraceConfig or a revision_traces.RevisionTraceConfig: anything with `pieces` and
+    `p_early_close`."""
+    pieces = cfg.pieces(problem, rng)
     ids, mask, beliefs = list(prompt_ids), [0] * len(prompt_ids), []
     for k, piece in enumerate(pieces):
         text = piece.text + (delimiter if k < len(pieces) - 1 else "\n")

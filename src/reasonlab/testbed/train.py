@@ -4,6 +4,9 @@ The examples of each group of `bucket` batches come from fixed arith problems of
 and an rng seeded by (seed, group), so a resumed run sees exactly the data the uninterrupted run
 would have. A checkpoint (model, optimizer, step, loss history) is written atomically every
 `checkpoint_every_s` seconds.
+
+Training writes a run folder (checkpoints, logs and the model, by default runs/testbed-<model>/model)
+and never the package: installing a model as a shipped one is `reasonlab.testbed.ship`'s job.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ from transformers import LlamaForCausalLM
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import write_atomic, write_json
-from reasonlab.models.loading import TESTBED_DIR, chat_prompt_ids
+from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.tasks import create_task
+from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.testbed.presets import PRESETS, TestbedPreset
 from reasonlab.testbed.random_model import random_llama_config
 from reasonlab.testbed.tokenizer import build_tokenizer
@@ -41,7 +45,7 @@ class TrainConfig:
     model: str = "target"  # preset name: target or draft
     seed: int = 0
     steps: int | None = None  # default: the preset's
-    out: str | None = None  # default: the package's testbed/models/<model>
+    out: str | None = None  # the model folder; default <work_dir>/model (never the package's)
     work_dir: str | None = None  # checkpoints and logs; default runs/testbed-<model>
     checkpoint_every_s: float = 120.0
     bf16: bool | None = None  # autocast to bfloat16; default: when the CPU has AVX-512 or AMX
@@ -51,6 +55,28 @@ class TrainConfig:
         if self.model not in PRESETS:
             raise ReasonlabError(f"unknown testbed model {self.model!r} (choose from {', '.join(PRESETS)})")
         return PRESETS[self.model]
+
+    def validate(self) -> None:
+        """Refuse bad flags before anything is built or written (--steps 0 is not "the default")."""
+        self.preset()
+        if not 0 <= self.seed < 2**63:  # torch.manual_seed's range
+            raise ReasonlabError(f"--seed must be in [0, 2**63), got {self.seed}")
+        if self.steps is not None and self.steps < 1:
+            raise ReasonlabError(f"--steps must be at least 1, got {self.steps}")
+        if not self.checkpoint_every_s > 0:  # also refuses nan
+            raise ReasonlabError(
+                f"--checkpoint-every must be a positive number of seconds, got {self.checkpoint_every_s}"
+            )
+
+    def total_steps(self) -> int:
+        """--steps, or the preset's step count when it is unset."""
+        return self.preset().steps if self.steps is None else self.steps
+
+    def work_path(self) -> Path:
+        return Path(self.work_dir or f"runs/testbed-{self.model}")
+
+    def out_path(self) -> Path:
+        return Path(self.out) if self.out else self.work_path() / "model"
 
 
 def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
@@ -64,6 +90,29 @@ def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
     return preset.lr * (
         preset.min_lr_ratio + (1 - preset.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
     )
+
+
+class MixedTask:
+    """Arith problems of several lengths, taking turns (problem i has task_steps[i % len] steps), so
+    a recipe can train on easy and hard problems alike."""
+
+    def __init__(self, tasks: list):
+        self.tasks = tasks
+
+    def __len__(self) -> int:
+        return min(len(t) for t in self.tasks) * len(self.tasks)
+
+    def problem(self, i: int):
+        return self.tasks[i % len(self.tasks)].problem(i // len(self.tasks))
+
+
+def training_task(preset: TestbedPreset):
+    """The problems a recipe trains on: arith of preset.task_steps steps (4: the task's default)."""
+    # One seed per length (4 keeps the original one), so problems of different lengths do not share
+    # their first steps; none is the evaluation seed 0.
+    seeds = {s: TRAIN_TASK_SEED if s == 4 else 100 * TRAIN_TASK_SEED + s for s in preset.task_steps}
+    tasks = [create_task("arith", seed=seeds[s], steps=s) for s in preset.task_steps]
+    return tasks[0] if len(tasks) == 1 else MixedTask(tasks)
 
 
 class BatchStream:
@@ -171,18 +220,39 @@ def _save_checkpoint(
     write_atomic(path, buf.getvalue())
 
 
-def train(cfg: TrainConfig, progress: bool = True) -> Path:
-    """Train (or resume) and save the model with save_pretrained; returns the model folder."""
-    preset = cfg.preset()
-    total = cfg.steps or preset.steps
-    if total < 1:
-        raise ReasonlabError(f"steps must be at least 1, got {total}")
-    out = Path(cfg.out) if cfg.out else TESTBED_DIR / cfg.model
-    work = Path(cfg.work_dir or f"runs/testbed-{cfg.model}")
+def check_model_out(out: Path, work: Path, overwrite: bool) -> None:
+    """Refuse a model folder that would replace a shipped model, a finished model (without
+    --overwrite), a folder training did not write, or the checkpoints; checked before training."""
+    if out.resolve().is_relative_to(TESTBED_DIR.resolve()):
+        raise ReasonlabError(
+            f"--out {out} is inside the shipped models ({TESTBED_DIR}); train into a run folder and "
+            "install the result with `reasonlab testbed ship`"
+        )
+    if work.resolve().is_relative_to(out.resolve()):
+        raise ReasonlabError(f"--out {out} would hold the checkpoints of --work-dir {work}; choose another")
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return
+    if not (out / "training_log.json").is_file():
+        raise ReasonlabError(
+            f"--out {out} exists and is not a model folder testbed train wrote; not replacing it"
+        )
+    if not overwrite:
+        raise ReasonlabError(f"model folder {out} already exists (pass --overwrite to replace it)")
+
+
+def train(
+    cfg: TrainConfig, progress: bool = True, overwrite: bool = False, say: Callable[[str], None] | None = None
+) -> Path:
+    """Train (or resume from the work dir's checkpoint) and save the model with save_pretrained into
+    the model folder; returns it. `say` receives one-line notes (resuming)."""
+    cfg.validate()
+    preset, total = cfg.preset(), cfg.total_steps()
+    out, work = cfg.out_path(), cfg.work_path()
+    check_model_out(out, work, overwrite)
     bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_by_default()
     tokenizer = build_tokenizer()
     close_id = tokenizer.convert_tokens_to_ids("</think>")
-    task = create_task("arith", seed=TRAIN_TASK_SEED)
+    task = training_task(preset)
     model = build_model(preset, tokenizer, cfg.seed)
     optimizer = build_optimizer(model, preset)
     state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
@@ -193,9 +263,16 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
             raise ReasonlabError(
                 f"{ckpt} was written by another recipe or seed; remove it or pass another --work-dir"
             )
+        if saved["step"] > total:
+            raise ReasonlabError(
+                f"{ckpt} is at step {saved['step']}, past --steps {total}; pass at least that many "
+                "or another --work-dir"
+            )
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         start, history, spent = saved["step"], saved["history"], saved["seconds"]
+        if say is not None:
+            say(f"resuming from step {start} of {total} ({ckpt})")
     # Uniform average of the weights after each step from preset.average_from on (SWA); it is what
     # gets saved. The checkpoint keeps both it and the last iterate.
     averaged = AveragedModel(model) if preset.average_from is not None else None
@@ -239,7 +316,6 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
     seconds = spent + time.perf_counter() - t0
     final = averaged.module if averaged is not None and averaged.n_averaged > 0 else model
     final.eval()
-    _save_model(final, tokenizer, out)
     log = {
         **state,
         "train_seconds": seconds,
@@ -250,8 +326,10 @@ def train(cfg: TrainConfig, progress: bool = True) -> Path:
         "compiled": cfg.compile,
         "weights_averaged_over_steps": int(averaged.n_averaged) if averaged is not None else 0,
     }
-    write_json(out / "training_log.json", {**log, "history": history[:: max(1, len(history) // 400)]})
-    plot_loss(history, out / "loss_curve.png", cfg.model, preset.average_from)
+    log["history"] = history[:: max(1, len(history) // 400)]
+    _save_model(
+        final, tokenizer, out, log, lambda path: plot_loss(history, path, cfg.model, preset.average_from)
+    )
     _save_checkpoint(ckpt, model, optimizer, averaged, total, history, seconds, state)
     return out
 
@@ -278,17 +356,17 @@ def apply_update(model: LlamaForCausalLM, optimizer: torch.optim.Optimizer) -> N
     optimizer.zero_grad(set_to_none=True)
 
 
-def _save_model(model, tokenizer, out: Path) -> None:
-    """save_pretrained into a temp folder beside `out`, then swap it in (never a half-written model)."""
-    tmp = out.with_name(out.name + ".tmp")
+def _save_model(model, tokenizer, out: Path, log: dict, plot: Callable[[Path], None]) -> None:
+    """Weights, tokenizer, training_log.json and loss_curve.png into `<out>.partial`, then renamed
+    to `out`: a model folder with a training log is always complete (ship relies on it)."""
+    tmp = out.with_name(out.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    write_json(tmp / "training_log.json", log)
+    plot(tmp / "loss_curve.png")
     if out.exists():
-        for keep in ("README.md", "evaluation.json"):  # measured figures survive a retrain until remeasured
-            if (out / keep).exists() and not (tmp / keep).exists():
-                (out / keep).rename(tmp / keep)
         shutil.rmtree(out)
     tmp.rename(out)
 

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
-from reasonlab.core.runs import write_atomic
+from reasonlab.core.runs import data_folder, write_atomic
 from reasonlab.grounding.browser import Browser
 from reasonlab.grounding.synth import instructions as ins
 from reasonlab.grounding.synth.geometry import element_boxes, fine_box
@@ -63,14 +62,17 @@ def page_targets(browser: Browser, page, rng: random.Random, per_page: int) -> l
     return ins.choose(candidates, per_page, rng)
 
 
-def synthesize(cfg: SynthConfig, out: str | Path, progress: bool = True) -> dict:
-    """Write the set into `<out>` (built in `<out>.partial`, renamed at the end); returns stats."""
+def synthesize(cfg: SynthConfig, out: str | Path, progress: bool = True, overwrite: bool = False) -> dict:
+    """Write the set into `<out>` (built in `<out>.partial`, renamed when complete, so an interrupted
+    run leaves nothing); an existing non-empty `<out>` is replaced only with `overwrite`. Returns
+    stats."""
     cfg.validate()
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    (tmp / "images").mkdir(parents=True)
+    with data_folder(out, overwrite) as tmp:
+        return _synthesize_into(cfg, tmp, progress)
+
+
+def _synthesize_into(cfg: SynthConfig, tmp: Path, progress: bool) -> dict:
+    (tmp / "images").mkdir()
     (tmp / "pages").mkdir()
     records, oracle = [], {}
     classified: dict[str, list[dict]] = {c: [] for c in ins.CATEGORIES}
@@ -117,7 +119,4 @@ def synthesize(cfg: SynthConfig, out: str | Path, progress: bool = True) -> dict
         "per_category": {c: len(v) for c, v in classified.items()},
     }
     write_atomic(tmp / "synth.json", json.dumps({"config": asdict(cfg), **stats}, indent=1))
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
     return stats
