@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from reasonlab.optim.bench import BenchConfig, finetune_benchmark, run_all
-from reasonlab.optim.bench_report import write_report
+from reasonlab.jobs.galore_bench import BenchConfig, finetune_benchmark, run_all
+from reasonlab.jobs.galore_bench_report import write_report
 
 
 def main() -> None:

@@ -28,9 +28,9 @@ from reasonlab.core.runs import Run, write_atomic, write_json
 from reasonlab.engines.hf import HFEngine
 from reasonlab.jobs.common import config_dict
 from reasonlab.jobs.evaluate import EvaluateConfig, plot_depth, run_evaluate
-from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
+from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.testbed.presets import PRESETS
 
 ROLE = {

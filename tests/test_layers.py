@@ -25,14 +25,7 @@ RANK = {
 # Narrower rules the document states: "independent of engines"; "optim/ imports only core".
 ONLY = {"recsys": {"core"}, "grounding": {"core"}, "optim": {"core"}}
 # Known exceptions: (importing module, imported package) -> why. Each is a debt to pay, not a rule.
-EXCEPTIONS = {
-    # issue 14, "benchmark code in the package": the GaLore benchmark builds testbed-style gradients
-    # (testbed tokenizer and traces, arith problems, chat prompts). Open until that code moves to
-    # benchmarks/ or docs/ARCHITECTURE.md lets optim/bench.py import them.
-    ("reasonlab.optim.bench", "models"): "benchmark code in the package",
-    ("reasonlab.optim.bench", "tasks"): "benchmark code in the package",
-    ("reasonlab.optim.bench", "testbed"): "benchmark code in the package",
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:

@@ -74,6 +74,7 @@ SMALL = {
             ("--heads", "4"),
             ("--rank", "8"),
             ("--ft-hidden", "64"),
+            ("--ft-rank", "8"),
             ("--ft-steps", "2"),
             ("--ft-gaps", "2"),
             ("--no-progress", None),

@@ -32,7 +32,7 @@ BAD_FLAGS = [
     pytest.param(
         ["recsys", "bench", *NOWHERE, "--epochs", "0"], "--epochs must be at least 1", id="recsys-bench"
     ),
-    pytest.param(["optim", "bench", "--rank", "0"], "sizes must be positive", id="optim-bench"),
+    pytest.param(["optim", "bench", "--rank", "0"], "--rank must be at least 1", id="optim-bench"),
 ]
 
 
@@ -143,11 +143,11 @@ def test_recsys_run_ids_follow_the_inter_files(monkeypatch, capsys, tmp_path):
 
 
 OPTIM = ["optim", "bench", "--hidden", "32", "--mlp", "64", "--heads", "4", "--rank", "4"]
-OPTIM += ["--ft-hidden", "32", "--ft-steps", "2", "--ft-gaps", "1", "--no-progress"]
+OPTIM += ["--ft-hidden", "32", "--ft-rank", "4", "--ft-steps", "2", "--ft-gaps", "1", "--no-progress"]
 
 
 def test_optim_bench_writes_a_run_folder_through_partial(monkeypatch, capsys, tmp_path):
-    import reasonlab.optim.bench as bench
+    import reasonlab.jobs.galore_bench as bench
 
     out = tmp_path / "bench"
     monkeypatch.setattr(bench, "run_all", lambda cfg, progress: (_ for _ in ()).throw(KeyboardInterrupt))

@@ -23,8 +23,8 @@ OPTIONAL = {"vllm", "faiss", "torch_geometric", "scipy", "playwright", "pytesser
 EXCEPTIONS = {
     # The benchmark's reference implementation (dev extra): imported only after find_spec shows it is
     # installed, and the benchmark runs without it, so a missing galore-torch is never an error.
-    "optim/bench.py: galore_torch": "optional reference, guarded by galore_torch_available()",
-    "optim/bench.py: galore_torch.galore_projector": "same",
+    "jobs/galore_bench.py: galore_torch": "optional reference, guarded by galore_torch_available()",
+    "jobs/galore_bench.py: galore_torch.galore_projector": "same",
 }
 
 

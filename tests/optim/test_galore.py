@@ -5,8 +5,8 @@ import warnings
 import pytest
 import torch
 
+from reasonlab.jobs.galore_bench import low_rank_gradient
 from reasonlab.optim import GaLoreAdamW, galore_param_groups
-from reasonlab.optim.bench import low_rank_gradient
 from reasonlab.optim.galore import RESIDUAL_POOL
 from reasonlab.optim.projectors import Basis, is_orthonormal
 from reasonlab.testbed.random_model import random_llama

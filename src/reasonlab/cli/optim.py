@@ -18,8 +18,9 @@ def bench(
     hidden: int = typer.Option(4096, help="Projector benchmark: attention is hidden x hidden."),
     mlp: int = typer.Option(11008, help="Projector benchmark: MLP is hidden x mlp."),
     heads: int = typer.Option(32),
-    rank: int = typer.Option(128),
+    rank: int = typer.Option(128, help="Projector benchmark rank."),
     ft_hidden: int = typer.Option(1024, help="Fine-tuning model width."),
+    ft_rank: int = typer.Option(128, help="GaLore rank in the fine-tuning runs (below --ft-hidden)."),
     ft_steps: int = typer.Option(50),
     ft_gaps: str = typer.Option("10,50,200", help="update_proj_gap values for the fine-tuning runs."),
     overwrite: bool = typer.Option(False, help="Replace an existing run folder."),
@@ -28,14 +29,11 @@ def bench(
     """Refresh time and energy (svd, rsi, cross_head), fine-tuning time split and loss, state memory."""
     import dataclasses
 
-    from reasonlab.core.errors import ReasonlabError
     from reasonlab.core.runs import open_run
-    from reasonlab.optim.bench import BenchConfig, run_all
-    from reasonlab.optim.bench_report import write_report
+    from reasonlab.jobs.galore_bench import BenchConfig, run_all
+    from reasonlab.jobs.galore_bench_report import write_report
 
     gaps = int_list(ft_gaps, "--ft-gaps")
-    if min([hidden, mlp, heads, rank, ft_hidden, ft_steps, *gaps]) < 1 or hidden % heads:
-        raise ReasonlabError("sizes must be positive and hidden divisible by heads")
     cfg = validated(
         BenchConfig(
             hidden=hidden,
@@ -43,6 +41,7 @@ def bench(
             heads=heads,
             rank=rank,
             ft_hidden=ft_hidden,
+            ft_rank=ft_rank,
             ft_steps=ft_steps,
             ft_gaps=gaps,
         )

@@ -98,7 +98,7 @@ def _finetune_section(results: dict[str, Any], out: Path) -> list[str]:
         "blocks resident: gradients, activations, optimizer state and transient buffers)."
     )
     if not any(r["optimizer"] == "galore-torch" for r in rows):
-        from reasonlab.optim.bench import GALORE_TORCH_MISSING
+        from reasonlab.jobs.galore_bench import GALORE_TORCH_MISSING
 
         memory_note += f" Note: {GALORE_TORCH_MISSING}."
     lines = [

@@ -62,6 +62,27 @@ class BenchConfig:
     mem_steps: int = 12  # past the residual warm-up, so the index set is chosen and used
     seed: int = 0
 
+    def validate(self) -> None:
+        """Sizes a run can use; a rank at or above a fine-tuning weight's smaller side would make
+        every GaLore run plain AdamW, so the comparison would measure nothing."""
+        from reasonlab.core.errors import ReasonlabError
+
+        sizes = dict(hidden=self.hidden, mlp=self.mlp, heads=self.heads, rank=self.rank)
+        sizes |= dict(ft_hidden=self.ft_hidden, ft_heads=self.ft_heads, ft_layers=self.ft_layers)
+        sizes |= dict(ft_rank=self.ft_rank, ft_steps=self.ft_steps, mem_layers=self.mem_layers)
+        for name, value in sizes.items():
+            if value < 1:
+                raise ReasonlabError(f"{name} must be at least 1, got {value}")
+        if not self.ft_gaps or min(self.ft_gaps) < 1:
+            raise ReasonlabError(f"ft_gaps must be positive integers, got {self.ft_gaps}")
+        if self.hidden % self.heads or self.ft_hidden % self.ft_heads:
+            raise ReasonlabError("hidden must be divisible by heads, and ft_hidden by ft_heads")
+        if self.ft_rank >= self.ft_hidden:
+            raise ReasonlabError(
+                f"ft_rank {self.ft_rank} must be below ft_hidden {self.ft_hidden}: at or above it GaLore "
+                "projects nothing and equals AdamW"
+            )
+
 
 def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     best, out = float("inf"), None
