@@ -24,6 +24,7 @@ def test_synth_train_and_bench_write_their_run_folders(monkeypatch, capsys, tmp_
         p.name for p in out.iterdir()
     }
     assert "checkpoint.pt" not in {p.name for p in out.iterdir()}
+    assert "](training.png)" in (out / "report.md").read_text()
     summary = json.loads(out.joinpath("summary.json").read_text())
     assert summary["data"]["cold_start_users"] > 0 and "cold/ndcg@10" in summary["test"]
     assert "exceeds" not in stdout  # 50 items: K=50 is allowed

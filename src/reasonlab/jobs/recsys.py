@@ -136,6 +136,13 @@ def train_into(
         *(["", *[f"- {n}" for n in result.notes]] if result.notes else []),
         "",
     ]
+    if result.history:
+        report += [
+            f"Target-domain training loss (log scale) and validation {VALID_METRIC} by epoch:",
+            "",
+            "![training](training.png)",
+            "",
+        ]
     return run.finish(summary, "\n".join(report))
 
 
