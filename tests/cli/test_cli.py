@@ -190,6 +190,9 @@ def test_evaluate_reports_accuracy_by_thinking_depth(monkeypatch, capsys, tmp_pa
     )
     assert (out / "depth.png").stat().st_size > 0 and "thinking cut at 50%" in stdout
     assert summary["forced_answer_usage"]["generated"] > 0
+    dynamics = summary["answer_dynamics"]
+    assert list(dynamics["forced_differs_from_final"]) == ["0.5"]
+    assert 0 <= dynamics["some_cut_right_final_wrong"] <= dynamics["final_wrong"]
 
 
 def test_bad_cuts_are_clear_errors(monkeypatch, capsys, tmp_path):

@@ -106,9 +106,38 @@ def run_evaluate(
             "answer_tokens": sum(a["answer_tokens"] for a in at) / len(at),
         }
     summary["accuracy_by_thinking_depth"] = depth
+    summary["answer_dynamics"] = answer_dynamics(task, list(run.records()), cfg.cuts)
     forced = [a["usage"] for s in samples for a in s["cuts"].values() if "usage" in a]
     summary["forced_answer_usage"] = total_usage([Usage(**u) for u in forced]).to_dict()
     return summary
+
+
+def answer_dynamics(task: Task, records: list[dict[str, Any]], cuts) -> dict[str, Any]:
+    """How forced answers along the thinking relate to the final one (issue 15's realism figures):
+    per cut, the share of trajectories whose forced answer differs from their own final answer
+    (no answer counts as different); and the share of trajectories, and of problems, where some cut
+    is right while the final answer is wrong (what early stopping and fractured sampling can gain)."""
+
+    def same(a: str | None, b: str | None) -> bool:
+        return a is not None and b is not None and task.equivalent(a, b)
+
+    samples = [s for r in records for s in r["samples"]]
+    differs = {
+        str(f): sum(not same(s["cuts"][str(f)]["pred"], s["cuts"]["1.0"]["pred"]) for s in samples)
+        / len(samples)
+        for f in cuts
+    }
+
+    def rescued(s: dict[str, Any]) -> bool:
+        return not s["cuts"]["1.0"]["correct"] and any(s["cuts"][str(f)]["correct"] for f in cuts)
+
+    return {
+        "forced_differs_from_final": differs,
+        "some_cut_right_final_wrong": sum(map(rescued, samples)) / len(samples),
+        "problems_with_some_cut_right_final_wrong": sum(any(map(rescued, r["samples"])) for r in records)
+        / len(records),
+        "final_wrong": sum(not s["cuts"]["1.0"]["correct"] for s in samples) / len(samples),
+    }
 
 
 def plot_depth(summary: dict[str, Any], path, title: str) -> None:
@@ -155,6 +184,17 @@ def report_markdown(cfg: EvaluateConfig, summary: dict[str, Any]) -> str:
     ]
     for f, d in summary["accuracy_by_thinking_depth"].items():
         lines.append(f"| {float(f):.0%} | {d['thinking_tokens']:.1f} | {d['accuracy']:.3f} |")
+    dynamics = summary.get("answer_dynamics")
+    if dynamics:
+        differs = dynamics["forced_differs_from_final"]
+        changed = ", ".join(f"{float(f):.0%}: {v:.1%}" for f, v in differs.items())
+        lines += [
+            "",
+            f"Forced answer differs from the sample's own final answer, by cut: {changed}. Some cut is "
+            f"right while the final answer is wrong in {dynamics['some_cut_right_final_wrong']:.1%} of the "
+            f"samples ({dynamics['problems_with_some_cut_right_final_wrong']:.1%} of the problems; "
+            f"{dynamics['final_wrong']:.1%} of final answers are wrong).",
+        ]
     lines += ["", *warning_lines(summary["warnings"])] if summary["warnings"] else []
     lines += ["", "Accuracy against thinking depth:", "", "![depth](depth.png)", ""]
     lines += ["Generated tokens per sample, right and wrong answers stacked:", "", "![lengths](lengths.png)"]
