@@ -83,6 +83,7 @@ def bars(results: dict[str, dict]) -> str:
             f"- accuracy rises with thinking depth (up to one standard error, {100 * se:.1f} points) and the "
             f"25% cut is well below full thinking: {'met' if rising and depth['0.25']['accuracy'] < 0.5 * depth['1.0']['accuracy'] else 'NOT met'}"
         )
+        lines.append(realism_bar(t))
     for name in results:
         minutes = json.loads((TESTBED_DIR / name / "training_log.json").read_text())["train_seconds"] / 60
         lines.append(
@@ -96,6 +97,33 @@ def bars(results: dict[str, dict]) -> str:
             + ("" if ok else " (this recipe trains the draft too well; fewer steps are needed)")
         )
     return "\n".join(lines) + "\n"
+
+
+# Target ranges for the realism bars (issue 15), from published analyses of R1-style models; the
+# figures and their sources: docs/notes/testbed_calibration.md.
+CHANGED_AT_HALF = (0.20, 0.40)  # forced answer at 50% of the thinking differs from the final one
+RESCUED = (0.03, 0.10)  # trajectories with some cut right while the final answer is wrong
+
+
+def realism_bar(summary: dict) -> str:
+    """Issue 15's bars: how forced answers along the thinking relate to the final answer."""
+    dynamics = summary.get("answer_dynamics")
+    if not dynamics:
+        return "- realism (issue 15): not measured for these weights (rerun this script)"
+    half, rescued = dynamics["forced_differs_from_final"]["0.5"], dynamics["some_cut_right_final_wrong"]
+
+    def verdict(value: float, band: tuple[float, float]) -> str:
+        return "met" if band[0] <= value <= band[1] else "NOT met"
+
+    return (
+        f"- forced answer at 50% of the thinking differs from the final answer in {100 * half:.1f}% of the "
+        f"samples; published range {100 * CHANGED_AT_HALF[0]:.0f}-{100 * CHANGED_AT_HALF[1]:.0f}% -> "
+        f"{verdict(half, CHANGED_AT_HALF)}\n"
+        f"- some cut (25/50/75%) is right while the final answer is wrong in {100 * rescued:.1f}% of the "
+        f"samples ({100 * dynamics['problems_with_some_cut_right_final_wrong']:.1f}% of the problems); "
+        f"published range {100 * RESCUED[0]:.0f}-{100 * RESCUED[1]:.0f}% of trajectories -> "
+        f"{verdict(rescued, RESCUED)} (sources: docs/notes/testbed_calibration.md)"
+    )
 
 
 def depth_accuracy(summary: dict) -> dict[str, float]:
@@ -122,8 +150,12 @@ def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
 
 def reruns_section(name: str, evaluation: dict) -> str:
     """Reruns of the current recipe beside the shipped model's figures (empty if there are none)."""
-    current = dataclasses.asdict(PRESETS[name])
-    reruns = [r for r in evaluation.get("reruns", []) if r["preset"] == current]
+    current = json.loads(json.dumps(dataclasses.asdict(PRESETS[name])))  # as the logs store it
+
+    def same_recipe(recorded: dict) -> bool:  # a field added since keeps its value when unrecorded
+        return recorded.keys() <= current.keys() and all(recorded.get(k, v) == v for k, v in current.items())
+
+    reruns = [r for r in evaluation.get("reruns", []) if same_recipe(r["preset"])]
     if not reruns:
         return ""
     log = json.loads((TESTBED_DIR / name / "training_log.json").read_text())
