@@ -99,7 +99,9 @@ SMALL = {
         r"run folder: runs/recsys-bench-",
         ("recsys",),
     ),
-    "grounding synth": Small((("--n", "4"), ("--no-progress", None)), r"wrote 4 samples", ("chromium",)),
+    "grounding synth": Small(
+        (("--num-samples", "4"), ("--no-progress", None)), r"wrote 4 samples", ("chromium",)
+    ),
     "grounding eval": Small(
         (("--no-progress", None), ("--gallery", "2")),
         r"run folder: runs/grounding-",

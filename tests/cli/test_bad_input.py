@@ -56,6 +56,17 @@ CASES = [
     ),
     # -n means samples per problem in every command; tasks sample's old -n says where it went
     pytest.param(["tasks", "sample", "arith", "-n", "2"], "-n was renamed --num-problems", id="sample-old-n"),
+    # grounding's items are benchmark samples: --num-samples in eval (was --limit) and synth (was --n)
+    pytest.param(
+        ["grounding", "eval", "--data", "x", "--limit", "2"],
+        "error: --limit was renamed --num-samples",
+        id="grounding-old-limit",
+    ),
+    pytest.param(
+        ["grounding", "synth", "--n", "2", "--out", "{tmp}/set"],
+        "error: --n was renamed --num-samples",
+        id="grounding-synth-old-n",
+    ),
     pytest.param(
         ["tasks", "sample", "arith", "--start", "100000"],
         "--start 100000 is past the end: task arith has 100000 problems (0 to 99999)",
@@ -91,7 +102,7 @@ CASES = [
         id="recsys-synth-out",
     ),
     pytest.param(
-        ["grounding", "synth", "--n", "2", "--out", "{tmp}/file/set"],
+        ["grounding", "synth", "--num-samples", "2", "--out", "{tmp}/file/set"],
         "cannot create data folder {tmp}/file/set: {tmp}/file is a file, not a folder",
         id="grounding-synth-out",
     ),
@@ -116,8 +127,8 @@ CASES = [
         id="H",
     ),
     pytest.param(
-        ["grounding", "synth", "--n", "0", "--out", "{tmp}/set"],
-        "error: --n and --per-page must be at least 1",
+        ["grounding", "synth", "--num-samples", "0", "--out", "{tmp}/set"],
+        "error: --num-samples and --per-page must be at least 1",
         id="synth-n",
     ),
 ]
@@ -180,10 +191,10 @@ def test_grounding_synth_keeps_an_existing_data_folder_unless_told(monkeypatch, 
     out = tmp_path / "set"
     out.mkdir()
     (out / "OSWorld-G.json").write_text("[]")
-    code, _, err = run_cli(monkeypatch, capsys, "grounding", "synth", "--n", "2", "--out", str(out))
+    code, _, err = run_cli(monkeypatch, capsys, "grounding", "synth", "--num-samples", "2", "--out", str(out))
     one_line_exit_2(code, err, f"data folder {out} already exists (pass --overwrite to replace it)")
     assert (out / "OSWorld-G.json").read_text() == "[]"
-    args = ["grounding", "synth", "--n", "2", "--per-page", "2", "--no-progress", "--out", str(out)]
+    args = ["grounding", "synth", "--num-samples", "2", "--per-page", "2", "--no-progress", "--out", str(out)]
     code, _, err = run_cli(monkeypatch, capsys, *args, "--overwrite")
     assert code == 0, err
     assert len(json.loads((out / "OSWorld-G.json").read_text())) == 2

@@ -24,8 +24,8 @@ BAD_FLAGS = [
     pytest.param(["budget", *TESTBED, "--top-p", "1.5"], "--top-p must be in (0, 1]", id="budget"),
     pytest.param(["budget", *TESTBED, "--temperature", "-1"], "--temperature must be", id="budget-temp"),
     pytest.param(
-        ["grounding", "eval", "--data", "no/set", "--limit", "0"],
-        "--limit must be at least 1",
+        ["grounding", "eval", "--data", "no/set", "--num-samples", "0"],
+        "--num-samples must be at least 1",
         id="grounding",
     ),
     pytest.param(["recsys", "train", *NOWHERE, "--lr", "0"], "--lr must be positive", id="recsys-train"),

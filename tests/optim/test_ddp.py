@@ -20,9 +20,15 @@ def _setup():
 
 
 def _worker(rank: int, out: str) -> None:
-    from accelerate import Accelerator
+    from datetime import timedelta
 
-    accelerator = Accelerator(cpu=True)
+    from accelerate import Accelerator
+    from accelerate.utils import InitProcessGroupKwargs
+
+    # A rank that waits for a peer which is gone fails after two minutes instead of gloo's thirty.
+    accelerator = Accelerator(
+        cpu=True, kwargs_handlers=[InitProcessGroupKwargs(timeout=timedelta(seconds=120))]
+    )
     assert accelerator.num_processes == WORLD
     model, opt, batch = _setup()
     model, opt = accelerator.prepare(model, opt)

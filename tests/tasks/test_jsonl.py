@@ -50,3 +50,32 @@ def test_equivalent_answers_share_a_vote_key(tmp_path):
     assert keys[3] == "\\dfrac{1}{3}"
     # When scores are known, right answers map onto the reference answer (the frac-cot convention).
     assert task.vote_keys(problem, ["\\dfrac{1}{3}", "0.5"], [True, False]) == ["\\frac{1}{3}", "0.5"]
+
+
+def test_a_field_mapping_reads_a_file_whose_fields_have_other_names(tmp_path):
+    path = write(tmp_path, '{"question": "2+2", "solution": 4, "uid": "q1", "level": 3}\n')
+    with pytest.raises(ReasonlabError, match=r"missing field 'problem' \(its fields: 'question', "):
+        create_task("jsonl", path=str(path))
+    task = create_task(
+        "jsonl", path=str(path), fields={"question": "problem", "solution": "answer", "uid": "id"}
+    )
+    p = task.problem(0)
+    assert (p.id, p.question, p.answer, p.metadata) == ("q1", "2+2", "4", {"level": 3, "id": "q1"})
+
+
+@pytest.mark.parametrize(
+    "text,fields,message",
+    [
+        ('{"q": "a", "answer": "1"}\n', {"question": "problem"}, "data.jsonl:1: missing field 'question'"),
+        ('{"q": "a", "problem": "b", "answer": "1"}\n', {"q": "problem"}, "has both 'problem' and 'q'"),
+        ('{"q": "a", "answer": "1"}\n', {"q": "question"}, "'question' is not one of ours"),
+        (
+            '{"q": "a", "r": "b", "answer": "1"}\n',
+            {"q": "problem", "r": "problem"},
+            "both mapped to 'problem'",
+        ),
+    ],
+)
+def test_bad_field_mappings_are_named(tmp_path, text, fields, message):
+    with pytest.raises(ReasonlabError, match=message):
+        create_task("jsonl", path=str(write(tmp_path, text)), fields=fields)

@@ -1,16 +1,16 @@
-"""Helpers shared by the CLI commands: option parsing, validation, tables, loading a task or an engine.
+"""Helpers shared by the CLI commands: --set / --field parsing, tables, loading a task or an engine.
+Flags derived from config dataclasses, and their validation, live in cli/options.py.
 
 Run folders (names, resume, finish, Ctrl-C) live in core/runs.py: `open_run`."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
 
+from reasonlab.cli.options import flag_errors, name_flags, validated  # noqa: F401 (re-exported)
 from reasonlab.core.errors import ReasonlabError
 
 console = Console()
@@ -27,15 +27,6 @@ def parse_settings(pairs: list[str] | None, flag: str = "--set") -> dict[str, st
     return out
 
 
-def int_list(text: str, flag: str, example: str = "") -> list[int]:
-    """ "16,32,-1" -> [16, 32, -1]; anything else is a one-line error naming the flag."""
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        like = f" like {example}" if example else ""
-        raise ReasonlabError(f"{flag} expects comma-separated integers{like}, got {text!r}") from None
-
-
 def metrics_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("metric")
@@ -45,14 +36,40 @@ def metrics_table(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def load_task(task: str, dataset: str | None, settings: list[str] | None):
-    """The task object from --task/--set or --dataset (validated before any model is loaded)."""
-    from reasonlab.tasks import create_task
+DATASET_HELP = 'JSONL file of {"problem", "answer"} lines (instead of --task); see --field.'
+SETTINGS_HELP = "Task option key=value (repeatable)."
+FIELD_HELP = (
+    "Dataset field mapping FILE_FIELD=OURS, e.g. question=problem (repeatable; ours are problem, "
+    "answer and id)."
+)
 
-    options = parse_settings(settings)
+
+def parse_fields(pairs: list[str] | None) -> dict[str, str]:
+    """--field question=problem (repeatable) -> {"question": "problem"}: a JSONL file's field names
+    mapped onto ours, as datasets libraries rename columns."""
+    return parse_settings(pairs, "--field")
+
+
+def task_inputs(task: str, dataset: str | None, settings: list[str] | None, fields: list[str] | None):
+    """The task fields of a job config (RunInputs) from --task and --set, or --dataset and --field:
+    they go into config.json, so the run's name and resume see them."""
+    options, mapping = parse_settings(settings), parse_fields(fields)
     if dataset and options:
         raise ReasonlabError("--set applies to --task, not to --dataset")
-    return create_task("jsonl", path=dataset) if dataset else create_task(task, **options)
+    if mapping and not dataset:
+        raise ReasonlabError("--field applies to --dataset (it maps the JSONL file's fields)")
+    if dataset:
+        return {"task": "jsonl", "dataset": dataset, "task_options": {"fields": mapping} if mapping else {}}
+    return {"task": task, "task_options": options}
+
+
+def load_task(cfg):
+    """The task object of a job config (validated before any model is loaded)."""
+    from reasonlab.tasks import create_task
+
+    if cfg.dataset:
+        return create_task("jsonl", path=cfg.dataset, **cfg.task_options)
+    return create_task(cfg.task, **cfg.task_options)
 
 
 def check_device(device: str) -> None:
@@ -87,74 +104,10 @@ def load_engine(
     return eng, detect_think_format(eng.tokenizer, think_open, think_close, model_name=model)
 
 
-SYSTEM_PROMPT_HELP = (
-    'System message for the chat template; "" for none (default: none for testbed models, the '
-    'official "Please reason step by step, and put your final answer within \\boxed{}." otherwise).'
-)
-
-
-def by_model(name: str, what: str) -> str:
-    """Help text of a flag whose default depends on the model (models/defaults.py)."""
-    from reasonlab.models.defaults import REAL_MODEL_DEFAULTS, TESTBED_DEFAULTS
-
-    testbed, real = TESTBED_DEFAULTS[name], REAL_MODEL_DEFAULTS[name]
-    return f"{what} (default {testbed} for testbed models, {real} otherwise)."
-
-
 def config_from(cls, values: dict, **overrides):
-    """A validated config dataclass from a command's local variables: its fields ARE the CLI flags."""
+    """A checked config from a dict that may hold other names too (Python callers and tests);
+    commands use `cli.options.config_options`, which cannot pass a name that is not a field."""
+    from reasonlab.cli.options import ConfigFlags
+
     names = {f.name for f in dataclasses.fields(cls)}
-    chosen = {**{k: v for k, v in values.items() if k in names}, **overrides}
-    with flag_errors(cls):
-        # Flags left unset (None) that depend on the model take the model's defaults.
-        cfg = cls.for_model(**chosen) if hasattr(cls, "for_model") else cls(**chosen)
-    return validated(cfg)
-
-
-def flag(field: str) -> str:
-    """The CLI flag of a config field, spelt as typer derives it from the parameter of that name:
-    num_problems -> --num-problems; one-letter fields are short flags: n -> -n, H -> -H."""
-    return f"-{field}" if len(field) == 1 else "--" + field.replace("_", "-")
-
-
-# Where a validation message names a config field: the subject of its "must" ("num_problems must",
-# "num_problems and n must"), and snake_case names anywhere ("in [1, max_tokens)"). Plain words
-# elsewhere ("unknown model 'x'", "thinking budget must") are left alone: they may be English.
-_SUBJECT = re.compile(r"^\w+(?:(?:, | and )\w+)*(?= must\b)")
-_SNAKE = re.compile(r"(?<![\w'\"/.-])[a-z]\w*_\w+(?![\w'\"/.-])")
-
-
-def name_flags(message: str, flags: dict[str, str]) -> str:
-    """A validation message with the config fields it names ({field: flag}) spelt as their flags."""
-
-    def swap(m: re.Match) -> str:
-        return flags.get(m.group(0), m.group(0))
-
-    subject = _SUBJECT.match(message)
-    if subject:
-        message = re.sub(r"\w+", swap, subject.group(0)) + message[subject.end() :]
-    return _SNAKE.sub(swap, message)
-
-
-@contextmanager
-def flag_errors(*configs, flags: dict[str, str] | None = None):
-    """Inside a command: a ReasonlabError from checking these configs (classes or instances) names
-    the flags a user typed, not the Python fields; `flags` gives a field a flag not spelt by `flag()`.
-    The configs' own messages keep the field names, right for Python API users of `cfg.validate()`."""
-    spelt = {f.name: flag(f.name) for c in configs for f in dataclasses.fields(c)} | (flags or {})
-    try:
-        yield
-    except ReasonlabError as e:
-        raise ReasonlabError(name_flags(str(e), spelt)) from None
-
-
-def validated(*configs, flags: dict[str, str] | None = None):
-    """Check every config (sampling parameters included) before any data or model is loaded or any
-    folder is made; errors name the command's flags. Returns the first config."""
-    with flag_errors(*configs, flags=flags):
-        for cfg in configs:
-            if hasattr(cfg, "validate"):
-                cfg.validate()
-            if hasattr(cfg, "sampling_params"):
-                cfg.sampling_params()
-    return configs[0]
+    return ConfigFlags({k: v for k, v in values.items() if k in names}, {}).build(cls, **overrides)

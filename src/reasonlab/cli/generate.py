@@ -1,91 +1,53 @@
 """`reasonlab generate` and `reasonlab evaluate`: sample and grade problems, into a run folder.
 
-`evaluate` is `generate` with evaluation defaults (the trained testbed target, 100 problems, and
-forced answers at 25/50/75% of the thinking), so both share one option list.
+`evaluate` is `generate` with evaluation defaults (100 problems, and forced answers at 25/50/75%
+of the thinking), so both take EvaluateConfig's fields as flags; `generate` without --cuts runs a
+GenerateConfig.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
-import typing
-
 import typer
 
 from reasonlab.cli.common import (
-    SYSTEM_PROMPT_HELP,
-    by_model,
-    config_from,
+    DATASET_HELP,
+    FIELD_HELP,
+    SETTINGS_HELP,
     console,
     load_engine,
     load_task,
     metrics_table,
-    parse_settings,
+    task_inputs,
 )
-from reasonlab.core.errors import ReasonlabError
+from reasonlab.cli.options import ConfigFlags, config_options
 from reasonlab.core.runs import open_run
-from reasonlab.jobs import evaluate as ev
-from reasonlab.jobs.common import config_dict
-from reasonlab.jobs.generate import GenerateConfig, plot_lengths, report_markdown, run_generate
-
-D = ev.EvaluateConfig()
+from reasonlab.jobs.evaluate import EvaluateConfig
+from reasonlab.jobs.generate import GenerateConfig
 
 
-def parse_cuts(text: str | None) -> list[float]:
-    if not text:
-        return []
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise ReasonlabError(
-            f"--cuts expects comma-separated fractions like 0.25,0.5, got {text!r}"
-        ) from None
-
-
-def generate(
-    model: str = typer.Option(D.model, help="Local Hugging Face folder or testbed:<name>."),
-    task: str = typer.Option(D.task, help="Registered task (see `reasonlab tasks list`)."),
-    dataset: str = typer.Option(None, help='JSONL file of {"problem", "answer"} lines (instead of --task).'),
-    settings: list[str] = typer.Option(None, "--set", help="Task option key=value (repeatable)."),
-    num_problems: int = typer.Option(GenerateConfig.num_problems, help="Problems to sample."),
-    n: int = typer.Option(D.n, "-n", help="Samples per problem."),
-    temperature: float = typer.Option(D.temperature),
-    top_p: float = typer.Option(D.top_p),
-    top_k: int = typer.Option(D.top_k, help="-1 = disabled."),
-    max_tokens: int = typer.Option(None, help=by_model("max_tokens", "Cap on generated tokens per sample")),
-    thinking_budget: int = typer.Option(
-        D.thinking_budget, help="Cap on thinking tokens (-1 = none); forces the close."
-    ),
-    cuts: str = typer.Option("", help="Also force answers at these thinking fractions, e.g. 0.25,0.5,0.75."),
-    answer_max_tokens: int = typer.Option(
-        None, help=by_model("answer_max_tokens", "Cap on each forced answer (with --cuts)")
-    ),
-    seed: int = typer.Option(D.seed),
-    system_prompt: str = typer.Option(None, help=SYSTEM_PROMPT_HELP),
-    think_open: str = typer.Option(None, help="Open-thinking marker, if not <think>."),
-    think_close: str = typer.Option(None, help="Close-thinking marker, if not </think>."),
-    engine: str = typer.Option(D.engine, help="hf (transformers) or vllm."),
-    device: str = typer.Option(D.device),
-    dtype: str = typer.Option(D.dtype, help="auto, float32, bfloat16 or float16."),
-    chunk: int = typer.Option(D.chunk, help="Problems per engine call and per checkpoint."),
+def _sample(
+    flags: ConfigFlags,
+    dataset: str = typer.Option(None, help=DATASET_HELP),
+    settings: list[str] = typer.Option(None, "--set", help=SETTINGS_HELP),
+    fields: list[str] = typer.Option(None, "--field", help=FIELD_HELP),
     out: str = typer.Option(None, help="Run folder (default runs/<command>-<config hash>)."),
     overwrite: bool = typer.Option(False, help="Replace an existing run folder."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
-    """Sample problems, grade the answers, report pass@k, majority vote and token cost."""
-    overrides = dict(task="jsonl" if dataset else task, task_options=parse_settings(settings))
-    fractions = parse_cuts(cuts)
-    if fractions:
-        cfg = config_from(ev.EvaluateConfig, locals(), **overrides, cuts=fractions)
-    else:
-        cfg = config_from(GenerateConfig, locals(), **overrides)
-    task_obj = load_task(task, dataset, settings)
-    eng, think = load_engine(engine, model, device, dtype, think_open, think_close)
-    if thinking_budget != -1:
+    from reasonlab.jobs import evaluate as ev
+    from reasonlab.jobs.common import config_dict
+    from reasonlab.jobs.generate import plot_lengths, report_markdown, run_generate
+
+    cuts = bool(flags["cuts"])
+    inputs = task_inputs(flags["task"], dataset, settings, fields)
+    cfg = flags.build(EvaluateConfig if cuts else GenerateConfig, **inputs)
+    task_obj = load_task(cfg)
+    eng, think = load_engine(cfg.engine, cfg.model, cfg.device, cfg.dtype, cfg.think_open, cfg.think_close)
+    if cfg.thinking_budget != -1:
         think.require("--thinking-budget")
-    if fractions:
+    if cuts:
         think.require("--cuts")
-    command = "evaluate" if fractions else "generate"
+    command = "evaluate" if cuts else "generate"
     with open_run(
         command,
         config_dict(cfg),
@@ -94,9 +56,9 @@ def generate(
         overwrite=overwrite,
         say=console.print,
     ) as run:
-        if fractions:
+        if cuts:
             summary = ev.run_evaluate(cfg, eng, task_obj, think, run, progress=progress)
-            ev.plot_depth(summary, run.path("depth.png"), f"{model}: accuracy vs thinking depth")
+            ev.plot_depth(summary, run.path("depth.png"), f"{cfg.model}: accuracy vs thinking depth")
             report = ev.report_markdown(cfg, summary)
         else:
             summary = run_generate(cfg, eng, task_obj, think, run, progress=progress)
@@ -121,34 +83,27 @@ def generate(
                 f"{d['accuracy']:.3f} ({d['thinking_tokens']:.0f} tok)",
             )
         )
-    console.print(metrics_table(f"{command}: {model}", rows))
+    console.print(metrics_table(f"{command}: {cfg.model}", rows))
+    for warning in summary.get("warnings", []):
+        console.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     console.print(f"run folder: {folder}")
 
 
-def with_defaults(fn, doc: str, **defaults):
-    """The same command with other defaults (typer reads defaults from the signature)."""
-    sig = inspect.signature(fn)
-    hints = typing.get_type_hints(fn)  # resolved types: typer tells flags from options by them
-    params = []
-    for p in sig.parameters.values():
-        p = p.replace(annotation=hints[p.name])
-        if p.name in defaults:
-            option = copy.copy(p.default)
-            option.default = defaults[p.name]
-            p = p.replace(default=option)
-        params.append(p)
-
-    def command(**kwargs):
-        return fn(**kwargs)
-
-    command.__signature__ = sig.replace(parameters=params)
+def _command(name: str, doc: str, **defaults):
+    command = config_options(EvaluateConfig, defaults=defaults)(_sample)
+    command.__name__ = command.__qualname__ = name
     command.__doc__ = doc
     return command
 
 
-evaluate = with_defaults(
-    generate,
+generate = _command(
+    "generate",
+    "Sample problems, grade the answers, report pass@k, majority vote and token cost "
+    "(with --cuts: evaluate).",
+    num_problems=GenerateConfig.num_problems,
+    cuts=[],
+)
+evaluate = _command(
+    "evaluate",
     "Evaluate a model: pass@1/pass@k, majority vote, tokens, and accuracy with the thinking cut short.",
-    num_problems=D.num_problems,
-    cuts=",".join(str(c) for c in D.cuts),
 )

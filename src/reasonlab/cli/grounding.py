@@ -4,45 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import config_from, console, validated
+from reasonlab.cli.common import console
+from reasonlab.cli.options import ConfigFlags, config_options
 from reasonlab.core.runs import open_run
 from reasonlab.grounding.synth.synthesize import SynthConfig
 from reasonlab.jobs.grounding import GroundingEvalConfig, predictions_line
 
 app = typer.Typer(help="GUI grounding: benchmark harness and data synthesis.", no_args_is_help=True)
-G = GroundingEvalConfig()
-S = SynthConfig()
 
 
 @app.command("eval")
+@config_options(GroundingEvalConfig, renamed={"--limit": "--num-samples"})
 def eval_cmd(
-    data: str = typer.Option(..., help="Dataset folder in its official layout."),
-    format: str = typer.Option(G.format, help="osworld-g, screenspot-v2 or screenspot-pro."),
-    refined: bool = typer.Option(G.refined, help="OSWorld-G: the refined-instruction variant."),
-    adapter: str = typer.Option(
-        G.adapter, help="ocr (tesseract), openai (a server), file (predictions) or dom (synthesized sets)."
-    ),
-    predictions: str = typer.Option(None, help="file adapter: JSONL of id + response, point or box."),
-    base_url: str = typer.Option(None, help="openai adapter: e.g. http://localhost:8000/v1"),
-    model: str = typer.Option(None, help="openai adapter: the served model name."),
-    template: str = typer.Option(G.template, help="Prompt template: point, qwen25vl, jedi, uitars, holo."),
-    convention: str = typer.Option(
-        None, help="Answer coordinates: pixels, smart_resize, rel1000, rel1 (default: the template's)."
-    ),
-    min_pixels: int = typer.Option(
-        None,
-        help="smart_resize lower bound in pixels (default: the template's; qwen25vl and jedi 3136).",
-    ),
-    max_pixels: int = typer.Option(
-        None,
-        help="smart_resize upper bound in pixels (default: the template's; qwen25vl 12845056, jedi "
-        "2116800). The openai adapter resizes the screenshot itself; keep this at or below the server's.",
-    ),
-    limit: int = typer.Option(None, help="Evaluate the first N samples only."),
-    gallery: int = typer.Option(G.gallery, help="Failures drawn in failures.png."),
+    flags: ConfigFlags,
     out: str = typer.Option(None, help="Run folder (default runs/grounding-<config hash>)."),
-    overwrite: bool = typer.Option(False),
-    progress: bool = typer.Option(True),
+    overwrite: bool = typer.Option(False, help="Replace an existing run folder."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Score a grounding model on a benchmark: overall (with and without refusal items) and per label."""
     from reasonlab.jobs.common import config_dict
@@ -54,7 +31,7 @@ def eval_cmd(
         run_grounding_eval,
     )
 
-    cfg = config_from(GroundingEvalConfig, locals())
+    cfg = flags.build(GroundingEvalConfig)
     dataset = load_and_check(cfg)
     for line in dataset.skipped[:10]:
         console.print(f"skipped {line}")
@@ -91,18 +68,17 @@ def eval_cmd(
 
 
 @app.command("synth")
+@config_options(SynthConfig, renamed={"--n": "--num-samples"})
 def synth_cmd(
+    flags: ConfigFlags,
     out: str = typer.Option(..., help="Folder for the set (OSWorld-G layout)."),
-    n: int = typer.Option(S.n, help="Samples to synthesize."),
-    per_page: int = typer.Option(S.per_page, help="Samples drawn from one rendered page."),
-    seed: int = typer.Option(S.seed),
     overwrite: bool = typer.Option(False, help="Replace an existing data folder."),
-    progress: bool = typer.Option(True),
+    progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Render UI pages in headless Chromium and write a grounding set with DOM-exact boxes."""
     from reasonlab.grounding.synth.synthesize import synthesize
 
-    cfg = validated(SynthConfig(n=n, per_page=per_page, seed=seed), flags={"n": "--n"})
+    cfg = flags.build(SynthConfig)
     stats = synthesize(cfg, out, progress=progress, overwrite=overwrite)
     cats = ", ".join(f"{k} {v}" for k, v in stats["per_category"].items())
     console.print(

@@ -5,46 +5,30 @@ from __future__ import annotations
 import typer
 
 from reasonlab.cli.common import console
-from reasonlab.testbed.train import TrainConfig, train
+from reasonlab.cli.options import ConfigFlags, config_options
+from reasonlab.testbed.config import TrainConfig
 
 app = typer.Typer(help="The built-in tiny reasoning models.", no_args_is_help=True)
-D = TrainConfig()
 
 
 @app.command("train")
+@config_options(TrainConfig)
 def train_cmd(
-    model: str = typer.Option(D.model, help="Which testbed model: target or draft."),
-    seed: int = typer.Option(D.seed),
-    steps: int = typer.Option(None, help="Optimizer steps, at least 1 (default: the model's recipe)."),
-    out: str = typer.Option(None, help="Model folder (default: <work-dir>/model; never the package's)."),
-    work_dir: str = typer.Option(
-        None, help="Run folder for checkpoints and logs (default runs/testbed-<model>); reruns resume."
-    ),
-    checkpoint_every: float = typer.Option(D.checkpoint_every_s, help="Seconds between checkpoints (> 0)."),
-    bf16: bool = typer.Option(None, help="bfloat16 autocast (default: on when the CPU has AVX-512/AMX)."),
-    compile: bool = typer.Option(D.compile, help="torch.compile the training step (~15% faster on CPU)."),
+    flags: ConfigFlags,
     overwrite: bool = typer.Option(False, help="Replace a finished model folder at --out."),
-    progress: bool = typer.Option(True),
+    progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Train a testbed model from scratch on arith reasoning traces into a run folder (resumable).
     `reasonlab testbed ship` installs the result as the shipped model."""
-    cfg = TrainConfig(
-        model=model,
-        seed=seed,
-        steps=steps,
-        out=out,
-        work_dir=work_dir,
-        checkpoint_every_s=checkpoint_every,
-        bf16=bf16,
-        compile=compile,
-    )
+    cfg = flags.build(TrainConfig)  # checked before torch is imported
+    from reasonlab.testbed.train import train
+
     folder = train(cfg, progress=progress, overwrite=overwrite, say=console.print)
     console.print(f"saved {folder} (loss curve: {folder / 'loss_curve.png'})")
     recipe = cfg.preset().steps
     if cfg.total_steps() == recipe:
-        console.print(
-            f"install it as testbed:{model} with: reasonlab testbed ship --model {model} --from {folder}"
-        )
+        ship = f"reasonlab testbed ship --model {cfg.model} --from {folder}"
+        console.print(f"install it as testbed:{cfg.model} with: {ship}")
     else:
         console.print(
             f"{cfg.total_steps()} of the recipe's {recipe} steps: `reasonlab testbed ship` takes full runs"

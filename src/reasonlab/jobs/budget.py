@@ -30,19 +30,34 @@ CUT_WARNING = 0.2  # share of solutions cut by s above which the summary warns
 
 @dataclass
 class BudgetJobConfig(RunInputs):
-    num_problems: int = 32
-    n: int = 4
-    thinking: list[int] = field(default_factory=lambda: [16, 32, 64, -1])  # t values; -1 = unlimited
-    solution: int = TESTBED_DEFAULTS["solution"]  # s; model-dependent (models/defaults.py)
-    wrap_up: str | None = None
-    min_thinking: int = 0
-    max_extensions: int = 1  # s1: times an early close may become "Wait"
-    wait: str = "Wait"
-    max_thinking: int = TESTBED_DEFAULTS["max_thinking"]  # what t = -1 stands for
-    temperature: float = 0.6
-    top_p: float = 0.95
-    seed: int = 0
-    chunk: int = 8
+    num_problems: int = field(default=32, metadata={"help": "Problems to sample."})
+    n: int = field(default=4, metadata={"help": "Samples per problem."})
+    thinking: list[int] = field(
+        default_factory=lambda: [16, 32, 64, -1],
+        metadata={
+            "help": "Thinking budgets t; -1 = unlimited, up to --max-thinking tokens (then closed by force).",
+            "expects": "integers like 16,32,-1",
+        },
+    )
+    # model-dependent (models/defaults.py)
+    solution: int = field(
+        default=TESTBED_DEFAULTS["solution"],
+        metadata={"help": "Solution budget s: tokens after the close marker; must fit an answer."},
+    )
+    wrap_up: str | None = field(
+        default=None, metadata={"help": "Message inserted before a forced close (Qwen3 style)."}
+    )
+    min_thinking: int = field(default=0, metadata={"help": 'Replace an earlier close with "Wait" (s1).'})
+    max_extensions: int = field(default=1, metadata={"help": 'Times an early close may become "Wait" (s1).'})
+    wait: str = field(default="Wait", metadata={"help": "The word that replaces an early close."})
+    max_thinking: int = field(
+        default=TESTBED_DEFAULTS["max_thinking"],
+        metadata={"help": "Thinking tokens that t = -1 stands for (a forced close there)."},
+    )
+    temperature: float = field(default=0.6, metadata={"help": "Sampling temperature."})
+    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling: probability mass kept."})
+    seed: int = field(default=0, metadata={"help": "Sampling seed (each sample derives its own)."})
+    chunk: int = field(default=8, metadata={"help": "Problems per engine call and per checkpoint."})
 
     def validate(self) -> None:
         """Every budget and count; raises ReasonlabError naming the first bad one."""

@@ -10,16 +10,34 @@ from reasonlab.models.defaults import fill_model_defaults
 
 @dataclass
 class RunInputs:
-    model: str = "testbed:target"  # local Hugging Face folder or testbed:<name>
-    engine: str = "hf"  # hf (transformers) or vllm
-    task: str = "arith"  # registered task name
-    task_options: dict[str, Any] = field(default_factory=dict)  # task config (--set key=value)
-    dataset: str | None = None  # a {"problem","answer"} JSONL file instead of --task
-    system_prompt: str | None = None  # None: the model's default (models/defaults.py); "": none
-    think_open: str | None = None  # override the detected thinking markers
-    think_close: str | None = None
-    device: str = "cpu"
-    dtype: str = "auto"
+    """Fields are CLI flags (cli/options.py): metadata "help" is the flag's help text."""
+
+    model: str = field(
+        default="testbed:target", metadata={"help": "Local Hugging Face folder or testbed:<name>."}
+    )
+    engine: str = field(default="hf", metadata={"help": "hf (transformers) or vllm."})
+    task: str = field(default="arith", metadata={"help": "Registered task (see `reasonlab tasks list`)."})
+    # Set by the command: from --set key=value, or from --field for a dataset.
+    task_options: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "Task options.", "cli": False}
+    )
+    dataset: str | None = field(
+        default=None, metadata={"help": 'A {"problem", "answer"} JSONL file instead of --task.', "cli": False}
+    )
+    system_prompt: str | None = field(
+        default=None,
+        metadata={
+            "help": 'System message for the chat template; "" for none (default: none for testbed models, '
+            'the official "Please reason step by step, and put your final answer within \\boxed{}." '
+            "otherwise)."
+        },
+    )
+    think_open: str | None = field(default=None, metadata={"help": "Open-thinking marker, if not <think>."})
+    think_close: str | None = field(
+        default=None, metadata={"help": "Close-thinking marker, if not </think>."}
+    )
+    device: str = field(default="cpu", metadata={"help": "cpu, cuda, cuda:1 or mps."})
+    dtype: str = field(default="auto", metadata={"help": "auto, float32, bfloat16 or float16."})
 
     @classmethod
     def for_model(cls, **values: Any):

@@ -26,11 +26,18 @@ from reasonlab.tasks.base import Problem, Task
 
 @dataclass
 class EvaluateConfig(GenerateConfig):
-    num_problems: int = 100
+    num_problems: int = field(default=100, metadata={"help": "Problems to sample."})
     cuts: list[float] = field(
-        default_factory=lambda: [0.25, 0.5, 0.75]
-    )  # thinking fractions to force answers at
-    answer_max_tokens: int = TESTBED_DEFAULTS["answer_max_tokens"]  # cap on each forced answer
+        default_factory=lambda: [0.25, 0.5, 0.75],
+        metadata={
+            "help": "Also force answers at these thinking fractions, e.g. 0.25,0.5,0.75.",
+            "expects": "fractions like 0.25,0.5",
+        },
+    )
+    answer_max_tokens: int = field(
+        default=TESTBED_DEFAULTS["answer_max_tokens"],
+        metadata={"help": "Cap on each forced answer (with --cuts)."},
+    )
 
     def validate(self) -> None:
         super().validate()

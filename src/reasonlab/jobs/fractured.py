@@ -8,7 +8,7 @@ fitted as pass@k = C log B + c; voting variants; early stopping; and the measure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,52 @@ from reasonlab.tasks.base import Task
 
 @dataclass
 class FracturedJobConfig(FracturedConfig, RunInputs):
-    num_problems: int = 24
+    """FracturedConfig's fields again, with their CLI help (cli/options.py); defaults are its own."""
+
+    num_problems: int = field(default=24, metadata={"help": "Problems to sample."})
+    n: int = field(default=FracturedConfig.n, metadata={"help": "Trajectories per problem."})
+    H: int = field(
+        default=FracturedConfig.H,
+        metadata={"help": "Cut depths per trajectory (the last is the full thinking)."},
+    )
+    m: int = field(default=FracturedConfig.m, metadata={"help": "Forced answers per cut."})
+    temperature: float = field(
+        default=FracturedConfig.temperature, metadata={"help": "Sampling temperature."}
+    )
+    top_p: float = field(
+        default=FracturedConfig.top_p, metadata={"help": "Nucleus sampling: probability mass kept."}
+    )
+    top_k: int = field(
+        default=FracturedConfig.top_k, metadata={"help": "Keep the k likeliest tokens; -1 = disabled."}
+    )
+    max_tokens: int = field(default=FracturedConfig.max_tokens, metadata={"help": "Cap per trajectory."})
+    answer_max_tokens: int = field(
+        default=FracturedConfig.answer_max_tokens, metadata={"help": "Cap per forced answer."}
+    )
+    cut_by: str = field(
+        default=FracturedConfig.cut_by,
+        metadata={"help": "tokens (as the paper) or steps (at step delimiters)."},
+    )
+    block_size: int = field(
+        default=FracturedConfig.block_size,
+        metadata={"help": "Round cuts down to this multiple (16 for vLLM)."},
+    )
+    seed: int = field(
+        default=FracturedConfig.seed, metadata={"help": "Sampling seed (each problem derives its own)."}
+    )
+    system_prompt: str | None = field(
+        default=None, metadata=RunInputs.__dataclass_fields__["system_prompt"].metadata
+    )
+    chunk: int = field(
+        default=FracturedConfig.chunk, metadata={"help": "Problems per engine call and per checkpoint."}
+    )
+    early_first: int = field(
+        default=FracturedConfig.early_first, metadata={"help": "Early stopping: first probed cut index."}
+    )
+    early_interval: int = field(
+        default=FracturedConfig.early_interval,
+        metadata={"help": "Early stopping: probe every this many cuts."},
+    )
 
     def validate(self) -> None:
         super().validate()

@@ -21,67 +21,15 @@ import resource
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from reasonlab.core.progress import progress_bar
+from reasonlab.jobs.galore_bench_config import BenchConfig
 from reasonlab.optim.galore import GaLoreAdamW
 from reasonlab.optim.groups import galore_param_groups
 from reasonlab.optim.projectors import captured_energy, cross_head_basis, rsi_basis, std_side, svd_basis
-
-
-@dataclass
-class BenchConfig:
-    hidden: int = 4096  # projector shapes: hidden x hidden attention, hidden x mlp
-    mlp: int = 11008
-    heads: int = 32
-    rank: int = 128
-    oversample: int = 8
-    power_iters: int = 2
-    repeats: int = 1
-    # end-to-end fine-tuning
-    ft_hidden: int = 1024
-    ft_mlp: int | None = None  # None: 8/3 of ft_hidden (Llama's ratio)
-    ft_layers: int = 2
-    ft_heads: int = 8
-    ft_steps: int = 50
-    ft_gaps: list[int] = field(default_factory=lambda: [10, 50, 200])
-    ft_rank: int = 128
-    ft_batch: int = 4
-    ft_seq: int = 128
-    ft_lr: float = 1e-3
-    ft_device: str = "cpu"  # "cuda": step times synchronised, peak from torch.cuda.max_memory_allocated
-    ft_dtype: str = "float32"  # or "bfloat16" (weights and activations; GaLore moments stay float32)
-    residual_density: float = 0.01
-    residual_warmup: int = 10
-    plus_power_iters: int = 1  # GaLore+ in fine-tuning: warm-started rsi needs fewer iterations
-    # peak-memory benchmark: the projected weights of `mem_layers` Llama layers (hidden x mlp above)
-    mem_layers: int = 2
-    mem_steps: int = 12  # past the residual warm-up, so the index set is chosen and used
-    seed: int = 0
-
-    def validate(self) -> None:
-        """Sizes a run can use; a rank at or above a fine-tuning weight's smaller side would make
-        every GaLore run plain AdamW, so the comparison would measure nothing."""
-        from reasonlab.core.errors import ReasonlabError
-
-        sizes = dict(hidden=self.hidden, mlp=self.mlp, heads=self.heads, rank=self.rank)
-        sizes |= dict(ft_hidden=self.ft_hidden, ft_heads=self.ft_heads, ft_layers=self.ft_layers)
-        sizes |= dict(ft_rank=self.ft_rank, ft_steps=self.ft_steps, mem_layers=self.mem_layers)
-        for name, value in sizes.items():
-            if value < 1:
-                raise ReasonlabError(f"{name} must be at least 1, got {value}")
-        if not self.ft_gaps or min(self.ft_gaps) < 1:
-            raise ReasonlabError(f"ft_gaps must be positive integers, got {self.ft_gaps}")
-        if self.hidden % self.heads or self.ft_hidden % self.ft_heads:
-            raise ReasonlabError("hidden must be divisible by heads, and ft_hidden by ft_heads")
-        if self.ft_rank >= self.ft_hidden:
-            raise ReasonlabError(
-                f"ft_rank {self.ft_rank} must be below ft_hidden {self.ft_hidden}: at or above it GaLore "
-                "projects nothing and equals AdamW"
-            )
 
 
 def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:

@@ -147,7 +147,9 @@ def _peak_section(results: dict[str, Any], out: Path) -> list[str]:
     live = [r for r in results["peak_memory"] if r["allocator"] == "live"]
     ys = range(len(live))
     ax.barh([y + 0.2 for y in ys], [r["state_peak_bytes"] / 2**20 for r in live], 0.4, label="state (peak)")
-    ax.barh([y - 0.2 for y in ys], [r["peak_over_start_mb"] or 0 for r in live], 0.4, label="peak added (live)")
+    ax.barh(
+        [y - 0.2 for y in ys], [r["peak_over_start_mb"] or 0 for r in live], 0.4, label="peak added (live)"
+    )
     ax.set_yticks(list(ys), [r["optimizer"] for r in live], fontsize=8)
     ax.set_xlabel(f"MB ({cfg['mem_layers']} layers of projected weights)")
     ax.legend(fontsize=7)

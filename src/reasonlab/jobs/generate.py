@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reasonlab.core.cost import Usage, estimate_flops, total_usage
@@ -28,15 +28,20 @@ from reasonlab.tasks.base import Problem, Task
 
 @dataclass
 class GenerateConfig(RunInputs):
-    num_problems: int = 16
-    n: int = 4  # samples per problem
-    temperature: float = 0.6
-    top_p: float = 0.95
-    top_k: int = -1
-    max_tokens: int = TESTBED_DEFAULTS["max_tokens"]  # model-dependent (models/defaults.py)
-    thinking_budget: int = -1  # cap on thinking tokens, -1 = unlimited (forces the close marker)
-    seed: int = 0
-    chunk: int = 8  # problems per engine call (and per checkpoint)
+    num_problems: int = field(default=16, metadata={"help": "Problems to sample."})
+    n: int = field(default=4, metadata={"help": "Samples per problem."})
+    temperature: float = field(default=0.6, metadata={"help": "Sampling temperature (0 = greedy)."})
+    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling: keep this probability mass."})
+    top_k: int = field(default=-1, metadata={"help": "Keep the k likeliest tokens; -1 = disabled."})
+    # model-dependent (models/defaults.py)
+    max_tokens: int = field(
+        default=TESTBED_DEFAULTS["max_tokens"], metadata={"help": "Cap on generated tokens per sample."}
+    )
+    thinking_budget: int = field(
+        default=-1, metadata={"help": "Cap on thinking tokens (-1 = none); forces the close marker."}
+    )
+    seed: int = field(default=0, metadata={"help": "Sampling seed (each problem derives its own)."})
+    chunk: int = field(default=8, metadata={"help": "Problems per engine call and per checkpoint."})
 
     def validate(self) -> None:
         if self.num_problems < 1:

@@ -8,7 +8,7 @@ report.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
@@ -24,19 +24,51 @@ from reasonlab.grounding.scoring import Prediction, centre, outcome
 
 @dataclass
 class GroundingEvalConfig:
-    data: str = ""
-    format: str = "osworld-g"  # osworld-g | screenspot-v2 | screenspot-pro
-    refined: bool = False  # OSWorld-G refined instructions
-    adapter: str = "ocr"  # ocr | openai | file | dom
-    predictions: str | None = None  # file adapter: JSONL of precomputed predictions
-    base_url: str | None = None  # openai adapter
-    model: str | None = None  # openai adapter: served model name
-    template: str = "point"
-    convention: str | None = None  # default: the template's
-    min_pixels: int | None = None  # smart_resize bounds (default: the template's model's own)
-    max_pixels: int | None = None
-    limit: int | None = None  # evaluate the first N samples only
-    gallery: int = 12  # failures drawn in failures.png
+    data: str = field(
+        default="", metadata={"help": "Dataset folder in its official layout.", "required": True}
+    )
+    format: str = field(default="osworld-g", metadata={"help": "osworld-g, screenspot-v2 or screenspot-pro."})
+    refined: bool = field(default=False, metadata={"help": "OSWorld-G: the refined-instruction variant."})
+    adapter: str = field(
+        default="ocr",
+        metadata={
+            "help": "ocr (tesseract), openai (a server), file (predictions) or dom (synthesized sets)."
+        },
+    )
+    predictions: str | None = field(
+        default=None, metadata={"help": "file adapter: JSONL of id + response, point or box."}
+    )
+    base_url: str | None = field(
+        default=None, metadata={"help": "openai adapter: e.g. http://localhost:8000/v1"}
+    )
+    model: str | None = field(default=None, metadata={"help": "openai adapter: the served model name."})
+    template: str = field(
+        default="point", metadata={"help": "Prompt template: point, qwen25vl, jedi, uitars, holo."}
+    )
+    convention: str | None = field(
+        default=None,
+        metadata={
+            "help": "Answer coordinates: pixels, smart_resize, rel1000, rel1 (default: the template's)."
+        },
+    )
+    min_pixels: int | None = field(
+        default=None,
+        metadata={
+            "help": "smart_resize lower bound in pixels (default: the template's; qwen25vl and jedi 3136)."
+        },
+    )
+    max_pixels: int | None = field(
+        default=None,
+        metadata={
+            "help": "smart_resize upper bound in pixels (default: the template's; qwen25vl 12845056, jedi "
+            "2116800). The openai adapter resizes the screenshot itself; keep this at or below the server's."
+        },
+    )
+    # The items of a grounding benchmark are samples: --num-samples (it was --limit).
+    limit: int | None = field(
+        default=None, metadata={"help": "Evaluate the first N samples only.", "flag": "--num-samples"}
+    )
+    gallery: int = field(default=12, metadata={"help": "Failures drawn in failures.png."})
 
     def validate(self) -> None:
         if self.adapter not in ADAPTERS:
@@ -90,7 +122,7 @@ def prediction_record(sample_id: str, prediction: Prediction, point, result: str
 
 
 def evaluated_samples(cfg: GroundingEvalConfig, dataset: Dataset) -> list[GroundingSample]:
-    """The samples a run scores: the first --limit, or all."""
+    """The samples a run scores: the first --num-samples (cfg.limit), or all."""
     return dataset.samples[: cfg.limit] if cfg.limit else dataset.samples
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,32 +18,12 @@ import numpy as np
 import torch
 
 from reasonlab.core.runs import Run, open_run, write_atomic
-from reasonlab.recsys.data import CrossDomainData, check_split, load_pair
+from reasonlab.recsys.config import DataConfig
+from reasonlab.recsys.data import CrossDomainData
 from reasonlab.recsys.models import MODELS
 from reasonlab.recsys.training import VALID_METRIC, FitConfig, FitResult, fit
 
 HEADLINE = ("recall@20", "ndcg@20", "hit@10", "mrr@10")
-
-
-@dataclass
-class DataConfig:
-    source: str = ""  # RecBole dataset folder or .inter file
-    target: str = ""
-    link: str | None = None  # link file matching source and target user ids
-    cold_ratio: float = 0.2  # share of overlapping users held out as cold-start
-    order: str = "RO"  # RO (random) or TO (time) order within each user before splitting
-    split_seed: int = 0
-
-    def validate(self) -> None:
-        """The split settings, checked before any file is read."""
-        check_split(self.cold_ratio, self.order)
-
-    def input_files(self) -> dict[str, str | None]:
-        """The files (or dataset folders) a run reads, by role: fingerprinted into config.json."""
-        return {"source": self.source, "target": self.target, "link": self.link}
-
-    def load(self) -> CrossDomainData:
-        return load_pair(self.source, self.target, self.link, self.cold_ratio, self.order, self.split_seed)
 
 
 def data_stats(data: CrossDomainData) -> dict[str, int]:

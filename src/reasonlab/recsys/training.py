@@ -11,67 +11,22 @@ from __future__ import annotations
 import dataclasses
 import io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import write_atomic
 from reasonlab.recsys.batches import Batch, BatchSampler, warm_overlap
+from reasonlab.recsys.config import FitConfig
 from reasonlab.recsys.curriculum import overlap_curriculum
 from reasonlab.recsys.data import CrossDomainData
-from reasonlab.recsys.evaluation import DEFAULT_KS, evaluate_target
-from reasonlab.recsys.models import USES_CURRICULUM, ModelConfig, Recommender, build_model
+from reasonlab.recsys.evaluation import evaluate_target
+from reasonlab.recsys.models import USES_CURRICULUM, Recommender, build_model
 
 VALID_METRIC = "ndcg@10"
-
-
-@dataclass
-class FitConfig:
-    model: str = "sccdr"
-    seed: int = 0
-    epochs: int = 60
-    patience: int = 5  # epochs without a better validation NDCG@10 before stopping
-    batch_size: int = 1024
-    lr: float = 5e-3
-    weight_decay: float = 0.0
-    negatives: int = 10  # sampled items per positive in intra-domain learning
-    anchors: int = 256  # overlapping users per batch in inter-domain learning
-    anchor_negatives: int = 32
-    pacing: str = "root"  # curriculum pacing (sccdr): none, linear, root
-    curriculum_start: float = 0.2
-    curriculum_epochs: float = 10.0
-    difficulty: str = "katz"  # katz or degree
-    index: str = "flat"  # faiss index for evaluation: flat (exact) or ivf
-    eval_mode: str = "full"  # full ranking, or uni100 (100 sampled negatives per positive)
-    ks: tuple[int, ...] = DEFAULT_KS
-    hparams: ModelConfig = field(default_factory=ModelConfig)
-
-    def validate(self) -> None:
-        from reasonlab.recsys.curriculum import DIFFICULTIES, PACINGS
-        from reasonlab.recsys.evaluation import EVAL_MODES
-        from reasonlab.recsys.models import MODELS
-        from reasonlab.recsys.retrieval import INDEX_KINDS
-
-        for name, value, allowed in (
-            ("model", self.model, MODELS),
-            ("pacing", self.pacing, PACINGS),
-            ("difficulty", self.difficulty, DIFFICULTIES),
-            ("index", self.index, INDEX_KINDS),
-            ("eval_mode", self.eval_mode, EVAL_MODES),
-        ):
-            if value not in allowed:
-                raise ReasonlabError(f"unknown {name} {value!r} (one of {', '.join(allowed)})")
-        for name in ("epochs", "batch_size", "negatives", "anchors", "anchor_negatives", "patience"):
-            if getattr(self, name) < 1:
-                raise ReasonlabError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if not self.ks or min(self.ks) < 1:
-            raise ReasonlabError(f"ks must be positive cut-offs, got {self.ks}")
-        if self.lr <= 0:
-            raise ReasonlabError(f"lr must be positive, got {self.lr}")
 
 
 @dataclass

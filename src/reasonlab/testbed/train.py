@@ -19,7 +19,6 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -31,52 +30,14 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import write_atomic, write_json
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.tasks import create_task
+from reasonlab.testbed.config import TrainConfig
 from reasonlab.testbed.handles import TESTBED_DIR
-from reasonlab.testbed.presets import PRESETS, TestbedPreset
+from reasonlab.testbed.presets import TestbedPreset
 from reasonlab.testbed.random_model import random_llama_config
 from reasonlab.testbed.tokenizer import build_tokenizer
 from reasonlab.testbed.traces import build_example
 
 TRAIN_TASK_SEED = 1  # evaluation uses the default arith seed 0
-
-
-@dataclass
-class TrainConfig:
-    model: str = "target"  # preset name: target or draft
-    seed: int = 0
-    steps: int | None = None  # default: the preset's
-    out: str | None = None  # the model folder; default <work_dir>/model (never the package's)
-    work_dir: str | None = None  # checkpoints and logs; default runs/testbed-<model>
-    checkpoint_every_s: float = 120.0
-    bf16: bool | None = None  # autocast to bfloat16; default: when the CPU has AVX-512 or AMX
-    compile: bool = True  # torch.compile the forward and backward (~15% faster steps on CPU)
-
-    def preset(self) -> TestbedPreset:
-        if self.model not in PRESETS:
-            raise ReasonlabError(f"unknown testbed model {self.model!r} (choose from {', '.join(PRESETS)})")
-        return PRESETS[self.model]
-
-    def validate(self) -> None:
-        """Refuse bad flags before anything is built or written (--steps 0 is not "the default")."""
-        self.preset()
-        if not 0 <= self.seed < 2**63:  # torch.manual_seed's range
-            raise ReasonlabError(f"--seed must be in [0, 2**63), got {self.seed}")
-        if self.steps is not None and self.steps < 1:
-            raise ReasonlabError(f"--steps must be at least 1, got {self.steps}")
-        if not self.checkpoint_every_s > 0:  # also refuses nan
-            raise ReasonlabError(
-                f"--checkpoint-every must be a positive number of seconds, got {self.checkpoint_every_s}"
-            )
-
-    def total_steps(self) -> int:
-        """--steps, or the preset's step count when it is unset."""
-        return self.preset().steps if self.steps is None else self.steps
-
-    def work_path(self) -> Path:
-        return Path(self.work_dir or f"runs/testbed-{self.model}")
-
-    def out_path(self) -> Path:
-        return Path(self.out) if self.out else self.work_path() / "model"
 
 
 def lr_at(step: int, preset: TestbedPreset, total: int) -> float:

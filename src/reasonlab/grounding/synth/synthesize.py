@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
@@ -29,9 +29,12 @@ from reasonlab.grounding.synth.page import make_page
 
 @dataclass
 class SynthConfig:
-    n: int = 500  # samples
-    per_page: int = 6  # samples drawn from one page (its screenshot is shared)
-    seed: int = 0
+    # Fields are `reasonlab grounding synth` flags (metadata "help"); n is --num-samples (it was --n).
+    n: int = field(default=500, metadata={"help": "Samples to synthesize.", "flag": "--num-samples"})
+    per_page: int = field(
+        default=6, metadata={"help": "Samples drawn from one rendered page (its screenshot is shared)."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of the pages and instructions."})
 
     def validate(self) -> None:
         if self.n < 1 or self.per_page < 1:
