@@ -15,13 +15,13 @@ import json
 import re
 import shlex
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from reasonlab.core.errors import ReasonlabError
+from tests.cli_runner import run_cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -237,19 +237,6 @@ def workspace(tmp_path_factory, tiny_dir):
     assert shipped_files() == before, "a README command changed the package's shipped models"
 
 
-def run(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    from reasonlab.cli.main import main
-
-    monkeypatch.setattr(sys, "argv", ["reasonlab", *argv])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("index", range(len(COMMANDS)), ids=[" ".join(c)[:60] for c in COMMANDS])
 def test_readme_command_runs(index, workspace, monkeypatch, capsys):
     argv = COMMANDS[index]
@@ -267,9 +254,9 @@ def test_readme_command_runs(index, workspace, monkeypatch, capsys):
             prior = COMMANDS[earlier]
             spec_e = SMALL.get(subcommand(prior))
             if spec_e and all(_missing(n) is None for n in (*spec_e.needs, *needs(prior))):
-                run(small(prior, spec_e, workspace.placeholders), monkeypatch, capsys)
+                run_cli(monkeypatch, capsys, *small(prior, spec_e, workspace.placeholders))
     workspace.done.add(index)
     line = small(argv, spec, workspace.placeholders)
-    code, out, err = run(line, monkeypatch, capsys)
+    code, out, err = run_cli(monkeypatch, capsys, *line)
     assert code == 0, f"`reasonlab {shlex.join(line)}` exited {code}: {err.strip()[-2000:]}"
     assert re.search(spec.prints, out), f"`reasonlab {shlex.join(line)}` printed:\n{out[-2000:]}"

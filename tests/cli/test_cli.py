@@ -4,20 +4,7 @@ import sys
 
 import pytest
 
-from reasonlab.cli.main import main
-
-
-def run_cli(monkeypatch, capsys, *args):
-    """Run `reasonlab ARGS` in-process; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["reasonlab", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
-
+from tests.cli_runner import run_cli
 
 SMALL = ["--model", "testbed:random", "--num-problems", "2", "-n", "2", "--max-tokens", "24", "--no-progress"]
 

@@ -1,7 +1,6 @@
 import hashlib
 import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,3 @@ def shipped(tmp_path, monkeypatch) -> Path:
         if importlib.util.find_spec(module) is not None:
             monkeypatch.setattr(f"{module}.TESTBED_DIR", copy)
     return copy
-
-
-def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    """Run `reasonlab ARGS` in-process; returns (exit code, stdout, stderr)."""
-    from reasonlab.cli.main import main
-
-    monkeypatch.setattr(sys, "argv", ["reasonlab", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err

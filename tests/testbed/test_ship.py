@@ -13,7 +13,8 @@ import pytest
 from reasonlab.testbed import ship as ship_module
 from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.train import TrainConfig, train
-from tests.testbed.conftest import run_cli, tree_hashes
+from tests.cli_runner import run_cli
+from tests.testbed.conftest import tree_hashes
 
 SHORT_DRAFT = dataclasses.replace(PRESETS["draft"], steps=2)
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.testbed.conftest import run_cli, tree_hashes
+from tests.cli_runner import run_cli
+from tests.testbed.conftest import tree_hashes
 
 FAST = ["--model", "draft", "--steps", "2", "--no-compile", "--no-progress"]
 
