@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.jobs.galore_bench import BenchConfig, finetune_benchmark, run_all
 from reasonlab.jobs.galore_bench_report import write_report
 
@@ -43,8 +44,6 @@ def main() -> None:
     sizes = [args.ft_hidden, args.ft_heads, args.ft_layers, args.ft_rank, args.ft_steps, args.mem_layers]
     if not gaps or min([*sizes, *gaps, args.ft_mlp or 1]) < 1 or not args.ft_lr > 0:
         parser.error("sizes, steps, gaps and --ft-lr must be positive")
-    if args.ft_hidden % args.ft_heads:
-        parser.error(f"--ft-hidden {args.ft_hidden} is not divisible by --ft-heads {args.ft_heads}")
     cfg = BenchConfig(
         ft_hidden=args.ft_hidden,
         ft_mlp=args.ft_mlp,
@@ -61,6 +60,10 @@ def main() -> None:
     if args.quick:
         quick = dict(hidden=512, mlp=1376, heads=8, rank=32, ft_hidden=256, ft_steps=6, ft_gaps=[2])
         cfg = BenchConfig(**{**cfg.__dict__, **quick, "ft_rank": 32, "mem_layers": 1})
+    try:
+        cfg.validate()  # the checks `reasonlab optim bench` makes (a rank that projects nothing, say)
+    except ReasonlabError as e:
+        parser.error(str(e))
     if args.finetune_only:
         results = {"config": cfg.__dict__, "finetune": finetune_benchmark(cfg)}
     else:
