@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 from reasonlab.core.runs import Run, write_atomic, write_json
@@ -57,6 +58,7 @@ def measure(model: str, num_problems: int, n: int, plot_to=None) -> dict:
     run_dir = "runs/testbed-eval-" + model.removeprefix("testbed:").strip("/").replace("/", "-")
     run = Run.open(run_dir, config_dict(cfg), overwrite=True)
     summary = run_evaluate(cfg, engine, create_task("arith"), think, run)
+    summary["candidate_outcomes"] = candidate_outcomes(list(run.records()))
     if plot_to is not None:
         plot_depth(summary, plot_to, f"{model}: accuracy vs thinking depth")
     run.finish(summary, "")
@@ -124,6 +126,53 @@ def realism_bar(summary: dict) -> str:
         f"published range {100 * RESCUED[0]:.0f}-{100 * RESCUED[1]:.0f}% of trajectories -> "
         f"{verdict(rescued, RESCUED)} (sources: docs/notes/testbed_calibration.md)"
     )
+
+
+def candidate_outcomes(records: list[dict]) -> dict[str, float]:
+    """From the first candidate answer in the thinking ("So the answer is N.") to the final answer:
+    the shares of samples going wrong->right, right->wrong, right->right, wrong->wrong, and of
+    samples with no candidate (counted in no share)."""
+    counts = dict.fromkeys(
+        ["wrong->right", "right->wrong", "right->right", "wrong->wrong", "no candidate"], 0
+    )
+    for record in records:
+        for sample in record["samples"]:
+            found = CANDIDATE.search(sample["text"].split("</think>")[0])
+            if found is None:
+                counts["no candidate"] += 1
+                continue
+            first = "right" if found.group(1) == record["answer"] else "wrong"
+            counts[f"{first}->{'right' if sample['correct'] else 'wrong'}"] += 1
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()}
+
+
+CANDIDATE = re.compile(r"So the answer is (-?\d+)\.")
+
+
+def realism_section(summary: dict) -> str:
+    """Issue 15's realism figures next to the published ones they are meant to resemble."""
+    dynamics, outcomes = summary.get("answer_dynamics"), summary.get("candidate_outcomes")
+    if not dynamics or not outcomes:
+        return ""
+    differs = " / ".join(f"{100 * v:.1f}%" for v in dynamics["forced_differs_from_final"].values())
+    cuts = " / ".join(f"{float(f):.0%}" for f in dynamics["forced_differs_from_final"])
+    changed = outcomes["wrong->right"] + outcomes["right->wrong"]
+    return f"""
+## Realism: intermediate answers against published figures (issue 15)
+How the answers along the thinking relate to the final one, here and in published analyses of R1-style
+models. The figures and sources are gathered in `docs/notes/testbed_calibration.md`; "S" marks a
+figure read in a secondary summary, not in the paper. The two bars below are the ranges this project
+targets; the other rows are context (their definitions differ from ours).
+
+| figure | testbed | published | source |
+|---|---|---|---|
+| forced answer at {cuts} of the thinking differs from the final answer | {differs} | target 20-40% at 50%: answers settle after ~60% of the steps; the first candidate comes at ~50-85% of the trace | Liu & Wang arXiv 2506.02536; Kang et al. arXiv 2510.08308 (S) |
+| some cut (25/50/75%) right while the final answer is wrong | {100 * dynamics["some_cut_right_final_wrong"]:.1f}% of samples, {100 * dynamics["problems_with_some_cut_right_final_wrong"]:.1f}% of problems | target 3-10% of trajectories: early exit nets +0.3 to +5.8 points; ~3 of 30 AIME24 problems are right only when exiting early | DEER arXiv 2504.15895 (+ Fig. 1, S); arXiv 2604.06613 |
+| final answer differs from the first candidate | {100 * changed:.1f}% | under 10% (>90% of reflections confirm the first candidate) | arXiv 2510.08308 (S) |
+| wrong -> right / right -> wrong from first candidate to final | {100 * outcomes["wrong->right"]:.1f}% / {100 * outcomes["right->wrong"]:.1f}% | small models revise right -> wrong at least as often as wrong -> right (direction only, no rates) | Zeng et al. arXiv 2502.12215 (S) |
+| samples with no candidate before the end of thinking | {100 * outcomes["no candidate"]:.1f}% | - | - |
+"""
 
 
 def depth_accuracy(summary: dict) -> dict[str, float]:
@@ -207,6 +256,10 @@ def schedule(preset, steps: int) -> str:
     )
 
 
+def chains(steps: tuple[int, ...] | list[int]) -> str:
+    return f"{steps[0]}" if len(steps) == 1 else f"{min(steps)} to {max(steps)}, taking turns,"
+
+
 def card(name: str, evaluation: dict) -> str:
     folder = TESTBED_DIR / name
     log = json.loads((folder / "training_log.json").read_text())
@@ -239,13 +292,11 @@ tied embeddings, character-level tokenizer of {config["vocab_size"]} tokens (pri
 markers), context {config["max_position_embeddings"]}.
 
 ## Training
-- Data: arith problems (default difficulty: 4 left-to-right steps over +, -, * modulo 100; task seed 1,
-  evaluation uses seed 0), each turned into a reasoning trace (`reasonlab.testbed.traces`): a first pass
-  of steps, a candidate answer, then a second pass that re-checks every step. {preset.traces.p_mistake:.0%}
-  of traces carry one injected arithmetic mistake (no loss on it) that the check catches ("Wait, I had
-  56. It is 46.") and fixes; {preset.traces.p_skip_check:.0%} of the clean ones skip the check. {preset.traces.p_early_close:.0%}
-  of traces are closed at a random thinking token, with no loss on the close marker, and answered with
-  the best answer available at that cut (what the reasoning so far leads to).
+- Data: arith problems ({chains(preset.task_steps)} left-to-right steps over +, -, * modulo 100; task seed 1,
+  evaluation uses seed 0), each turned into a reasoning trace (`{type(preset.traces).__module__}`):
+  {preset.traces.describe()} {preset.traces.p_early_close:.0%} of traces are closed at a random thinking token,
+  with no loss on the close marker, and answered with the best answer available at that cut (what the
+  reasoning so far leads to).
 - Why: a model trained only on plain chains of thought answers at random when its thinking is cut
   early. Real reasoning models reach an answer before the end of thinking and spend the rest
   verifying; fractured sampling and thinking budgets only make sense on a model that does too.
@@ -276,7 +327,7 @@ Accuracy with the thinking cut at a fraction of its tokens and the answer forced
 {rows}
 
 ![accuracy vs depth](depth.png)
-{reruns_section(name, evaluation)}"""
+{realism_section(s)}{reruns_section(name, evaluation)}"""
 
 
 def main() -> None:

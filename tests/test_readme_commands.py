@@ -65,6 +65,17 @@ SMALL = {
         ),
         r"saved runs/testbed-train/model",
     ),
+    "rl train": Small(
+        (
+            ("--steps", "1"),
+            ("--prompts-per-step", "2"),
+            ("--num-generations", "2"),
+            ("--max-completion-length", "32"),
+            ("--budget", "8,16"),
+            ("--no-progress", None),
+        ),
+        r"policy: runs/rl-.*/model",
+    ),
     # Replaces the package's shipped model: tests/testbed/test_ship.py runs it on a copy.
     "testbed ship": Small(needs=("package",)),
     "optim bench": Small(

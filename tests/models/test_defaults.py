@@ -1,5 +1,7 @@
 """Generation defaults follow the model: testbed handles keep their caps, real models get the papers'."""
 
+import json
+
 from reasonlab.cli.common import config_from
 from reasonlab.jobs.budget import BudgetJobConfig
 from reasonlab.jobs.fractured import FracturedJobConfig
@@ -20,6 +22,19 @@ def test_local_model_folder_gets_official_settings():
     assert cfg.system_prompt == OFFICIAL_SYSTEM_PROMPT
     budget = BudgetJobConfig.for_model(model="/models/r1-distill-7b")
     assert (budget.solution, budget.max_thinking) == (1024, 32768)
+
+
+def test_a_folder_trained_by_testbed_train_keeps_testbed_caps(tmp_path):
+    """A freshly trained testbed model is evaluated from its run folder before it is shipped; with
+    a real model's 32768 tokens and system prompt it would ramble and score nothing."""
+    trained, other = tmp_path / "trained", tmp_path / "other"
+    trained.mkdir()
+    other.mkdir()
+    (trained / "training_log.json").write_text(json.dumps({"preset": {"hidden": 256}, "steps": 10}))
+    (other / "training_log.json").write_text("not json")
+    cfg = FracturedJobConfig.for_model(model=str(trained))
+    assert (cfg.max_tokens, cfg.answer_max_tokens, cfg.system_prompt) == (512, 32, None)
+    assert FracturedJobConfig.for_model(model=str(other)).max_tokens == 32768
 
 
 def test_explicit_values_win_and_empty_system_prompt_means_none():

@@ -15,41 +15,60 @@ def _final(pieces) -> str:
     return pieces[-1].belief
 
 
-def test_the_final_answer_is_what_the_trace_reached_and_only_first_pass_slips_go_untrained():
+def _first_candidate(pieces) -> str:
+    return next(p.belief for p in pieces if p.text.startswith("So the answer is"))
+
+
+def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrained():
+    """A check that repeats the claimed number would teach the model to copy instead of compute."""
     rng = random.Random(0)
-    cfg = RevisionTraceConfig(p_step_slip=0.2, p_false_alarm=0.1)
+    cfg = RevisionTraceConfig(p_step_slip=0.3)
+    checks = disagreements = 0
     for p in PROBLEMS[:500]:
         pieces = revision_pieces(p, rng, cfg)
         last_answer = [x.text for x in pieces if x.text.startswith(("So the answer is", "Confirmed"))][-1]
         assert last_answer.rstrip(".").split()[-1] == _final(pieces)
         candidate_at = next(i for i, x in enumerate(pieces) if x.text.startswith("So the answer is"))
+        first_pass = [parse_step(x.text) for x in pieces[:candidate_at]]
         for i, x in enumerate(pieces):
-            step = parse_step(x.text)
-            if step is not None and i < candidate_at:  # first pass: a slip is never trained on
+            if i < candidate_at:  # first pass: a slip is never trained on
                 assert x.loss == check_step(x.text, 100)
-            elif i > candidate_at:  # checks and revisions are trained, right or wrong
-                assert x.loss
+                continue
+            assert x.loss
+            if x.text.startswith("Check: "):
+                a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
+                expr, value = x.text.removeprefix("Check: ").split(",")[0].split(" ")[0].split("=")
+                assert int(value) == apply_op(a, op, b, None)[0] == eval(expr)
+                checks += 1
+                disagreements += int(value) != claimed
+    assert 0.2 < disagreements / checks < 0.4  # about p_step_slip: the copy shortcut would fail often
 
 
-def test_all_four_outcomes_occur_at_the_configured_rates():
+def _checks_before(pieces, i: int) -> int:
+    """How many checks come before piece i: the index of the step piece i checks."""
+    return sum(x.text.startswith("Check: ") for x in pieces[:i])
+
+
+def test_every_checked_slip_is_caught_so_wrong_finals_come_from_skipped_checks():
     shares = outcome_shares(PROBLEMS, RevisionTraceConfig())
-    assert all(shares[k] > 0.01 for k in ("wrong->right", "right->wrong", "wrong->wrong"))
-    # 4 steps, 4.8% slips per step: 1 - 0.952**4 = 17.9% of first candidates are wrong
+    # 4 steps, 10% slips per step: 1 - 0.9**4 = 34% of first candidates are wrong
     first_wrong = shares["wrong->right"] + shares["wrong->wrong"]
-    assert 0.15 < first_wrong < 0.21
-    # right -> wrong needs a false alarm (1.5% per checked step) that the redo keeps (80%), among the
-    # 85% of traces that check: about 0.82 * 0.85 * (1 - 0.985**4) * 0.8 = 3.3%
-    assert 0.02 < shares["right->wrong"] < 0.05
-    assert shares["some_cut_right_final_wrong"] >= shares["right->wrong"] * 0.9
+    assert 0.30 < first_wrong < 0.38
+    assert shares["right->wrong"] == 0  # the data never talks itself out of a right answer...
+    assert 0.1 < shares["wrong->wrong"] / first_wrong < 0.2  # ...and only the 15% unchecked stay wrong
 
 
 def test_harder_problems_go_wrong_more_often_and_take_longer():
     rng = random.Random(1)
     short, long_ = create_task("arith", seed=5, steps=2), create_task("arith", seed=5, steps=6)
     cfg = RevisionTraceConfig()
-    easy = outcome_shares([short.problem(i) for i in range(2000)], cfg)
-    hard = outcome_shares([long_.problem(i) for i in range(2000)], cfg)
-    assert hard["final_accuracy"] < easy["final_accuracy"] - 0.1
+    first_right = {}
+    for task in (short, long_):
+        problems = [task.problem(i) for i in range(2000)]
+        first_right[task.cfg.steps] = sum(
+            _first_candidate(revision_pieces(p, rng, cfg)) == p.answer for p in problems
+        ) / len(problems)
+    assert first_right[6] < first_right[2] - 0.2  # 0.9**6 = 53% against 0.9**2 = 81%
     length = {
         t.cfg.steps: sum(len(x.text) for i in range(300) for x in revision_pieces(t.problem(i), rng, cfg))
         for t in (short, long_)
@@ -57,17 +76,20 @@ def test_harder_problems_go_wrong_more_often_and_take_longer():
     assert length[6] > 2 * length[2]
 
 
-def test_a_caught_slip_is_redone_and_the_rest_recomputed_from_the_redo():
+def test_a_caught_slip_is_redone_with_the_checks_value_and_the_rest_recomputed():
     rng = random.Random(2)
-    cfg = RevisionTraceConfig(p_step_slip=1.0, p_miss=0.0, p_fix=1.0, p_skip_check=0.0)
+    cfg = RevisionTraceConfig(p_step_slip=1.0, p_skip_check=0.0)
     for p in PROBLEMS[:200]:
         pieces = revision_pieces(p, rng, cfg)
         texts = [x.text for x in pieces]
         wait = next(i for i, t in enumerate(texts) if t.startswith("Wait, "))
-        assert ", not " in texts[wait - 1]
+        assert ", not " in texts[wait - 1] and wait - 1 == texts.index(
+            next(t for t in texts if t.startswith("Check: "))
+        )  # every step slips, so the first check already disagrees
+        checked = int(texts[wait - 1].split("=")[1].split(",")[0])
         a, op, b, raw, value = parse_step(texts[wait].removeprefix("Wait, "))
-        assert raw == apply_op(a, op, b, 100)[0]  # p_fix = 1: the redo is right
-        assert _final(pieces) == p.answer  # the first slip is the first step, so all after is exact
+        assert raw == checked == apply_op(a, op, b, 100)[0]
+        assert _final(pieces) == p.answer  # the slip was the first step and all after it is exact
 
 
 def test_build_example_takes_the_revision_config():

@@ -103,3 +103,8 @@ class Engine(Protocol):
 
     @property
     def num_params(self) -> int: ...
+
+    def update_weights(self, state_dict=None) -> None:
+        """Take new weights (RL after each optimizer step) and drop KV computed with the old ones."""
+
+    def reset_prefix_cache(self) -> None: ...

@@ -71,6 +71,7 @@ class HFEngine:
         self.eos_ids = _eos_ids(model, tokenizer)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self._num_params = matmul_params(model)
+        self._weights_seen = self._weights_state()
 
     @classmethod
     def from_pretrained(cls, name: str, device: str = "cpu", dtype: str = "auto", **kwargs) -> HFEngine:
@@ -83,6 +84,26 @@ class HFEngine:
     def num_params(self) -> int:
         """Parameters in the 2N-FLOPs rule (see `core.cost.matmul_params`)."""
         return self._num_params
+
+    # ---------------------------------------------------------------- weight sync
+    def reset_prefix_cache(self) -> None:
+        """Forget every cached prefix (as vLLM's `LLM.reset_prefix_cache`)."""
+        if self.prefix_cache is not None:
+            self.prefix_cache.clear()
+        self._weights_seen = self._weights_state()
+
+    def update_weights(self, state_dict: dict[str, torch.Tensor] | None = None) -> None:
+        """Load new weights into the engine's model and drop the KV computed with the old ones.
+        Without a state dict the engine shares the trainer's model object, whose weights changed in
+        place. Either way the next rollout recomputes every prefix."""
+        if state_dict is not None:
+            self.model.load_state_dict(state_dict)
+        self.reset_prefix_cache()
+
+    def _weights_state(self) -> tuple[tuple[int, int], ...]:
+        """Identity and in-place version counter of every parameter: an optimizer step, a
+        load_state_dict or any other in-place write bumps a counter."""
+        return tuple((id(p), p._version) for p in self.model.parameters())
 
     # ---------------------------------------------------------------- public API
     def generate(
@@ -99,6 +120,10 @@ class HFEngine:
                 raise ReasonlabError(
                     f"prompt {i} has token ids outside the vocabulary [0, {self.vocab_size})"
                 )
+        if self.prefix_cache is not None and self._weights_state() != self._weights_seen:
+            # The weights changed since the cached KV was computed (a training step on a shared
+            # model, without update_weights): that KV is stale, so it must not be reused.
+            self.reset_prefix_cache()
         results: list[RequestOutput | None] = [None] * len(prompts)
         # Requests that differ only in their seed are decoded together; as in vLLM, each seeded
         # request draws from its own generator, so its samples do not depend on its batch-mates.

@@ -41,6 +41,18 @@ class VLLMEngine:
     def num_params(self) -> int:
         return self._num_params
 
+    def reset_prefix_cache(self) -> None:
+        self.llm.reset_prefix_cache()
+
+    def update_weights(self, state_dict=None) -> None:
+        """Load a trainer's weights into the running engine (in-process, as TRL's colocate mode) and
+        drop the prefix cache computed with the old ones. vLLM holds its own copy of the weights,
+        so the state dict is required."""
+        if state_dict is None:
+            raise ReasonlabError("the vllm engine keeps its own copy of the weights: pass the state dict")
+        _worker_model(self.llm).load_weights(weights=list(state_dict.items()))
+        self.llm.reset_prefix_cache()
+
     def _convert(self, sp: SamplingParams):
         return self._vllm.SamplingParams(
             n=sp.n,
@@ -90,6 +102,24 @@ class VLLMEngine:
                 )
             outputs.append(RequestOutput(list(prompt), samples))
         return outputs
+
+
+def _worker_model(llm):
+    """The model inside an in-process vLLM engine (with VLLM_ENABLE_V1_MULTIPROCESSING=0, as TRL's
+    colocate mode sets); its path differs between vLLM versions."""
+    worker = llm.llm_engine.model_executor.driver_worker
+    for path in ("worker.model_runner.model", "model_runner.model"):
+        obj = worker
+        try:
+            for name in path.split("."):
+                obj = getattr(obj, name)
+        except AttributeError:
+            continue
+        return obj
+    raise ReasonlabError(
+        "cannot reach the model inside this vLLM engine to load new weights; run vLLM in-process "
+        "(VLLM_ENABLE_V1_MULTIPROCESSING=0)"
+    )
 
 
 def count_matmul_params(path: Path) -> int:

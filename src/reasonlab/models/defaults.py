@@ -10,6 +10,8 @@ Elastic Reasoning: a 1024-token solution budget).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from reasonlab.models.loading import TESTBED_PREFIX
@@ -38,9 +40,21 @@ REAL_MODEL_DEFAULTS: dict[str, Any] = {
 }
 
 
+def is_testbed_model(model: str) -> bool:
+    """A testbed handle, or a folder that `reasonlab testbed train` wrote (before it is shipped):
+    its training_log.json records the testbed recipe it was trained with."""
+    if model.startswith(TESTBED_PREFIX):
+        return True
+    log = Path(model) / "training_log.json"
+    try:
+        return "preset" in json.loads(log.read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def model_defaults(model: str) -> dict[str, Any]:
-    """The defaults for `model`: testbed handles keep the testbed's, anything else gets the papers'."""
-    return dict(TESTBED_DEFAULTS if model.startswith(TESTBED_PREFIX) else REAL_MODEL_DEFAULTS)
+    """The defaults for `model`: testbed models keep the testbed's, anything else gets the papers'."""
+    return dict(TESTBED_DEFAULTS if is_testbed_model(model) else REAL_MODEL_DEFAULTS)
 
 
 def fill_model_defaults(values: dict[str, Any], fields: set[str], model: str) -> dict[str, Any]:

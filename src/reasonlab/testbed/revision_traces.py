@@ -1,27 +1,30 @@
-"""Training traces with real verification and revision (issue 15), for the next testbed models.
+"""Training traces with real verification and revision (issue 15), for the testbed models.
 
 Published analyses of R1-style models (docs/notes/testbed_calibration.md) find that intermediate
 answers change along the trace: a candidate is reached part way, then a check confirms it, catches a
 real mistake, misses one, or raises a false alarm and talks the model out of a right answer. The
-traces of `traces.py` only ever catch injected mistakes, so the shipped models settle their answer by
-mid-trace and every later cut answers the same. Here every stage can fail at its own rate:
+traces of `traces.py` recompute every step the same way, so a model trained on them repeats its own
+mistakes in the "check", settles its answer by mid-trace, and every later cut answers the same.
+Here each step is checked by computing it in another order:
 
     37+45=82                          first pass, one step per block; a step can be wrong
     82*3=256 -> 56
     56-18=38
     So the answer is 38.              candidate answer
-    Check: 45+37=82 ok                each step recomputed by another route: + and * commuted,
-    Check: 3*82=246, not 256.         - inverted (c+b=a); a check can itself be wrong (a false
-    Wait, 82*3=246 -> 46              alarm on a right step, or a miss that "confirms" a wrong one)
-    46-18=28                          revision: redo the step (right or not) and the rest after it
+    Check: 45+37=82 ok                each step computed again in another order: b+a, b*a, -b+a
+    Check: 3*82=246, not 256.         a disagreement: the check is trusted...
+    Wait, 82*3=246 -> 46              ...the step redone with its value...
+    46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
     </think>\\n\\nThe answer is \\boxed{28}.
 
-First-pass mistakes get no loss (the model's own slips play that part), but the checks do, misses
-and false alarms included, and so does what follows a revision: the model learns to check, and to
-check imperfectly at the rates below. The final answer is always the one the trace reached, right
-or wrong, so thinking and answer stay consistent. Rates grow with the number of steps (harder
-problems go wrong more often, as in the sources), and longer problems give longer traces.
+First-pass slips get no loss, so the model does not learn to make them; they are there so that
+checks have real mistakes to catch. Checks are always right in the data and always trained: when
+a check sometimes repeated the claimed number instead (a "miss" at a chosen rate), the trained model
+learned to repeat it every time and never caught anything. So the model's misses and false alarms
+are its own arithmetic errors in the check, and a false alarm it trusts turns a right answer wrong.
+The final answer is always the one the trace reached, so thinking and answer stay consistent.
+Longer chains (harder problems) give longer traces with more to go wrong.
 """
 
 from __future__ import annotations
@@ -38,19 +41,29 @@ _SLIPS = (-20, -10, -2, -1, 1, 2, 10, 20)
 
 @dataclass(frozen=True)
 class RevisionTraceConfig:
-    """Rates of the trace generator. Per-trace figures at 4 steps are in the comments; the first
-    pass and the checks fail per step, so longer chains fail more often."""
+    """Rates of the trace generator. Only the first pass slips here: a check is always computed
+    right in the data, so the model learns to compute it rather than copy the step it checks (with
+    checks that sometimes repeated the claimed value, a trained model repeated it every time and
+    never caught a mistake). Its misses and false alarms are then its own arithmetic errors."""
 
-    p_step_slip: float = 0.048  # first-pass slip per step (18% of 4-step traces have one)
+    p_step_slip: float = 0.1  # first-pass slip per step, untrained (34% of 4-step traces have one)
     p_skip_check: float = 0.15  # traces that stop at the first candidate
-    p_false_alarm: float = 0.015  # a check of a right step computes a wrong value (6% of traces)
-    p_miss: float = 0.6  # a check of a wrong step repeats its wrong value and passes it
-    p_fix: float = 0.7  # redoing a step caught wrong gives the right value
-    p_false_alarm_kept: float = 0.8  # after a false alarm, the redo keeps the check's wrong value
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 
     def pieces(self, problem: Problem, rng: random.Random) -> list[Piece]:
         return revision_pieces(problem, rng, self)
+
+    def describe(self) -> str:
+        """The traces in a sentence or three, for the model cards."""
+        return (
+            "a first pass of steps, a candidate answer, then a check of every step computed in another "
+            'order (b+a, b*a, -b+a). A check that disagrees is trusted ("Check: 3*82=246, not 256." '
+            '"Wait, 82*3=246 -> 46"): the step is redone with its value and the rest recomputed. '
+            f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
+            "mistakes to catch; checks are always right in the data, so the model's misses and false "
+            f"alarms are its own arithmetic errors. {self.p_skip_check:.0%} of traces stop at the first "
+            "candidate."
+        )
 
 
 def _slip(raw: int, modulus: int | None, rng: random.Random) -> int:
@@ -67,13 +80,14 @@ def _line(a: int, op: str, b: int, raw: int, modulus: int | None) -> str:
     return f"{a}{op}{b}={raw}" + (f" -> {value}" if value != raw else "")
 
 
-def _check(a: int, op: str, b: int, raw: int) -> tuple[str, int, int]:
-    """The other route to a step: (expression, what it should equal, the claimed number it tests)."""
+def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
+    """The same step computed in another order, and its exact value: b+a, b*a, and -b+a for a-b.
+    Its value is the step's raw result, so a disagreement also says what the step should have been."""
     if op == "+":
-        return f"{b}+{a}", a + b, raw
+        return f"{b}+{a}", a + b
     if op == "*":
-        return f"{b}*{a}", a * b, raw
-    return f"{raw}+{b}", raw + b, a  # a - b = raw  <=>  raw + b = a
+        return f"{b}*{a}", a * b
+    return f"-{b}+{a}", a - b
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:
@@ -119,34 +133,16 @@ def revision_pieces(problem: Problem, rng: random.Random, cfg: RevisionTraceConf
     if rng.random() < cfg.p_skip_check:
         return pieces
     for i, (a, op, b, raw) in enumerate(steps):
-        expr, exact, claimed = _check(a, op, b, raw)
-        step_right = raw == apply_op(a, op, b, modulus)[0]
-        if step_right:
-            computed = exact if rng.random() >= cfg.p_false_alarm else _slip(exact, None, rng)
-        else:
-            computed = claimed if rng.random() < cfg.p_miss else exact
-        if computed == claimed:
+        expr, computed = check_expression(a, op, b)
+        if computed == raw:
             pieces.append(Piece(f"Check: {expr}={computed} ok", belief=candidate))
             continue
-        pieces.append(Piece(f"Check: {expr}={computed}, not {claimed}.", belief=candidate))
-        true_raw = apply_op(a, op, b, modulus)[0]
-        if step_right:  # a false alarm: the redo mostly follows the check's wrong number
-            if rng.random() >= cfg.p_false_alarm_kept:
-                pieces.append(
-                    Piece(f"Wait, {format_step(a, op, b, modulus)}. It was right.", belief=candidate)
-                )
-                continue
-            redo = computed if op in "+*" else _slip(true_raw, modulus, rng)
-        elif rng.random() < cfg.p_fix:  # a caught slip, redone right...
-            redo = true_raw
-        else:  # ...or wrong again, differently
-            redo = raw
-            while redo == raw:
-                redo = _slip(true_raw, modulus, rng)
-        value = redo % modulus if modulus else redo
+        # The check disagrees: trust it, redo the step with its value and recompute the rest.
+        pieces.append(Piece(f"Check: {expr}={computed}, not {raw}.", belief=candidate))
+        value = computed % modulus if modulus else computed
         rest = _run(value, ops[i + 1 :], modulus, rng, 0.0)
         new = str(value) if not rest else _answer(rest, modulus)
-        pieces.append(Piece(f"Wait, {_line(a, op, b, redo, modulus)}", belief=new))
+        pieces.append(Piece(f"Wait, {_line(a, op, b, computed, modulus)}", belief=new))
         for a2, op2, b2, _ in rest:
             pieces.append(Piece(format_step(a2, op2, b2, modulus), belief=new))
         pieces.append(Piece(f"So the answer is {new}.", belief=new))

@@ -40,6 +40,15 @@ class TraceConfig:
     def pieces(self, problem: Problem, rng: random.Random) -> list[Piece]:
         return reasoning_pieces(problem, rng, self)
 
+    def describe(self) -> str:
+        """The traces in a sentence or three, for the model cards."""
+        return (
+            "a first pass of steps, a candidate answer, then a second pass that re-checks every step "
+            f"the same way. {self.p_mistake:.0%} of traces carry one injected arithmetic mistake (no loss on "
+            'it) that the check catches ("Wait, I had 56. It is 46.") and fixes; '
+            f"{self.p_skip_check:.0%} of the clean ones skip the check."
+        )
+
 
 @dataclass
 class Piece:

@@ -1,0 +1,35 @@
+"""`reasonlab rl train`: GRPO, RAFT, RAFT++, Reinforce-Rej or vanilla Reinforce on a task."""
+
+from __future__ import annotations
+
+import typer
+
+from reasonlab.cli.common import SETTINGS_HELP, console, load_task, task_inputs
+from reasonlab.cli.options import ConfigFlags, config_options
+from reasonlab.rl.config import RLConfig
+
+app = typer.Typer(help="RL for verifiable rewards.", no_args_is_help=True)
+
+
+@app.command("train")
+@config_options(RLConfig)
+def train_cmd(
+    flags: ConfigFlags,
+    settings: list[str] = typer.Option(None, "--set", help=SETTINGS_HELP),
+    out: str = typer.Option(None, help="Run folder (default runs/rl-<config hash>); reruns resume."),
+    overwrite: bool = typer.Option(False, help="Replace a finished run folder."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Train a policy with RL on a task's verifier; the trained model is <run folder>/model."""
+    cfg = flags.build(RLConfig, **task_inputs(flags["task"], None, settings, None)).validate()
+    task = load_task(cfg)
+    from reasonlab.core.runs import open_run
+    from reasonlab.jobs.common import config_dict
+    from reasonlab.rl.job import report_markdown, run_rl
+
+    with open_run("rl", config_dict(cfg), out=out, overwrite=overwrite, say=console.print) as run:
+        summary = run_rl(cfg, task, run, progress=progress, say=console.print)
+        folder = run.finish(summary, report_markdown(cfg, summary))
+    final = ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
+    console.print(f"last 10 steps: {final}")
+    console.print(f"policy: {folder / 'model'} (curves: {folder / 'curves.png'})")

@@ -1,0 +1,1 @@
+"""RL for verifiable rewards: GRPO, RAFT, RAFT++, Reinforce-Rej and vanilla Reinforce."""

@@ -1,0 +1,69 @@
+"""Advantage estimators: one scalar per response, from the rewards of its group.
+
+Rewards come as [G, n]: G prompts, n responses each (the group). As in the paper's code (a verl
+copy), every token of a response gets its response's advantage.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from reasonlab.rl.config import ALGORITHMS
+
+
+def group_std(rewards: torch.Tensor) -> torch.Tensor:
+    """Unbiased standard deviation per group ([G]); a group of one has std 1 (as verl does)."""
+    if rewards.shape[1] == 1:
+        return torch.ones(rewards.shape[0], dtype=rewards.dtype, device=rewards.device)
+    return rewards.std(dim=1, unbiased=True)
+
+
+def has_variance(rewards: torch.Tensor, tol: float = 0.0) -> torch.Tensor:
+    """[G] bool: the group's rewards are not all equal (variance above `tol`). Filtering on the
+    variance, not the mean, also catches zero-variance groups of continuous rewards."""
+    if rewards.shape[1] == 1:
+        return torch.zeros(rewards.shape[0], dtype=torch.bool, device=rewards.device)
+    return rewards.var(dim=1, unbiased=False) > tol
+
+
+def grpo(rewards: torch.Tensor, eps: float = 1e-6, scale: str = "group") -> torch.Tensor:
+    """(r - group mean) / (group std + eps). scale="batch" divides by the std of all rewards,
+    "none" does not divide (Dr. GRPO), as TRL's scale_rewards."""
+    centred = rewards - (rewards.mean(dim=1, keepdim=True) if rewards.shape[1] > 1 else 0)
+    if scale == "group":
+        return centred / (group_std(rewards).unsqueeze(1) + eps)
+    if scale == "batch":
+        return centred / (rewards.std() + eps)
+    if scale == "none":
+        return centred
+    raise ValueError(f"scale must be group, batch or none, got {scale!r}")
+
+
+def raft(rewards: torch.Tensor) -> torch.Tensor:
+    """max(r, 0): with -1/+1 rewards, fine-tuning on the correct responses only."""
+    return rewards.clamp(min=0)
+
+
+def reinforce_rej(rewards: torch.Tensor) -> torch.Tensor:
+    """The raw reward, zeroed for groups whose rewards all agree (all right or all wrong)."""
+    return rewards * has_variance(rewards).unsqueeze(1).to(rewards.dtype)
+
+
+def reinforce(rewards: torch.Tensor) -> torch.Tensor:
+    """The raw reward, no baseline and no filter (the paper's unstable baseline)."""
+    return rewards.clone()
+
+
+def advantages(algo: str, rewards: torch.Tensor, **kwargs) -> torch.Tensor:
+    """[G, n] advantages of `algo` (RAFT and RAFT++ share theirs; they differ in the loss)."""
+    if rewards.dim() != 2:
+        raise ValueError(f"rewards must be [groups, responses], got shape {tuple(rewards.shape)}")
+    if algo == "grpo":
+        return grpo(rewards, **kwargs)
+    if algo in ("raft", "raftpp"):
+        return raft(rewards)
+    if algo == "reinforce-rej":
+        return reinforce_rej(rewards)
+    if algo == "reinforce":
+        return reinforce(rewards)
+    raise ValueError(f"unknown algorithm {algo!r} (choose from {', '.join(ALGORITHMS)})")

@@ -1,0 +1,77 @@
+"""`reasonlab rl train` as a job: load the policy, train it in a run folder, save it, plot it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reasonlab.core.runs import Run
+from reasonlab.rewards import Reward
+from reasonlab.rl.config import RLConfig
+from reasonlab.tasks.base import Task
+
+CURVES = ["reward", "accuracy", "kl", "entropy", "response_length", "filtered", "clip_fraction", "loss"]
+
+
+def run_rl(
+    cfg: RLConfig,
+    task: Task,
+    run: Run,
+    reward: Reward | None = None,
+    progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> dict:
+    """Train (or resume) in `run`; the policy lands in <run>/model, a Hugging Face folder every other
+    command loads. Returns the summary written to summary.json."""
+    import torch
+
+    from reasonlab.engines import create_engine
+    from reasonlab.engines.hf import HFEngine
+    from reasonlab.models.loading import load_model
+    from reasonlab.models.think import detect_think_format
+    from reasonlab.rl.trainer import RLTrainer, default_reward, train
+    from reasonlab.training.model_folder import save_model_folder
+    from reasonlab.training.plots import plot_metrics
+
+    torch.manual_seed(cfg.seed)
+    model, tokenizer = load_model(
+        cfg.model, device=cfg.device, dtype="float32" if cfg.dtype == "auto" else cfg.dtype
+    )
+    engine = HFEngine(model, tokenizer) if cfg.engine == "hf" else create_engine(cfg.engine, cfg.model)
+    think = detect_think_format(tokenizer, cfg.think_open, cfg.think_close, model_name=cfg.model)
+    if cfg.budget is not None:
+        think.require("a budget-constrained rollout (--budget)")
+    trainer = RLTrainer(
+        cfg, model, tokenizer, engine, think, task, reward or default_reward(cfg, task, think)
+    )
+    result = train(trainer, run, progress=progress, say=say)
+    save_model_folder(model, tokenizer, run.path("model"))
+    run.path("checkpoint.pt").unlink(
+        missing_ok=True
+    )  # the finished policy is in model/; the optimizer state goes
+    history = result["history"]
+    plot_metrics(history, CURVES, run.path("curves.png"), f"{cfg.algo}: {cfg.model}")
+    last = history[-10:]
+    return {
+        "algo": cfg.algo,
+        "steps": cfg.steps,
+        "seconds": result["seconds"],
+        "final": {k: sum(h[k] for h in last) / len(last) for k in CURVES if all(k in h for h in last)},
+        "nan_rewards": trainer.nan_rewards,
+        "skipped_steps": sum(h.get("skipped", 0) for h in history),
+        "seconds_per_step": {
+            part: sum(h.get(f"seconds_{part}", 0.0) for h in history) / len(history)
+            for part in ("rollout", "scoring", "update")
+        },
+    }
+
+
+def report_markdown(cfg: RLConfig, summary: dict) -> str:
+    final = ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
+    return (
+        f"# RL: {cfg.algo} on {cfg.model}\n\n"
+        f"{cfg.steps} steps x {cfg.prompts_per_step} prompts x {cfg.num_generations} responses, "
+        f"lr {cfg.learning_rate}, beta {cfg.beta} ({cfg.kl_estimator}), clip {cfg.epsilon}/{cfg.clip_high}, "
+        f"{cfg.loss_type}" + (f", budget {cfg.budget}" if cfg.budget else "") + ".\n\n"
+        f"Mean of the last 10 steps: {final}.\n\n"
+        f"Training curves: `curves.png`; per-step metrics: `metrics.jsonl`; policy: `model/`.\n"
+    )

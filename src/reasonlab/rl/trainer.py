@@ -1,0 +1,266 @@
+"""One RL step, and the run around it: rollouts -> rewards -> advantages -> one policy update.
+
+Per step: `prompts_per_step` problems, `num_generations` responses each from the engine, which holds
+the very model object being trained (hf) and drops its cached KV when the weights change; rewards
+from a `Reward` (default: the task's verifier as -1/+1, as in the paper, plus an optional format
+reward); advantages by the algorithm; groups dropped where the algorithm or
+--filter-zero-variance says; then one teacher-forced pass of the policy (and one of the frozen
+initial policy, for the KL) and one optimizer step. With one PPO epoch the sampling policy's
+log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from reasonlab.core.runs import Run
+from reasonlab.core.seeds import derive_seed
+from reasonlab.engines.base import SamplingParams
+from reasonlab.models.loading import chat_prompt_ids
+from reasonlab.models.scoring import forward_scores, pack
+from reasonlab.models.think import ThinkFormat
+from reasonlab.rewards import FormatReward, Reward, VerifierReward, WeightedSum
+from reasonlab.rl.advantages import advantages, has_variance
+from reasonlab.rl.config import RLConfig
+from reasonlab.rl.losses import aggregate, clipped_surrogate, kl_estimate, likelihood_loss
+from reasonlab.rl.rollout import rollout
+from reasonlab.sampling.budget import ElasticBudget
+from reasonlab.tasks.base import Problem, Task
+from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
+from reasonlab.training.loop import run_steps
+from reasonlab.training.schedule import WarmupCosine, set_lr
+
+# Settings that may change between a run and its resume without changing what it trains.
+NOT_RECIPE = ("checkpoint_every_s", "device")
+
+
+def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
+    """The paper's -1/+1 verifier on the answer after the thinking, plus the format reward if weighted."""
+    close = think.close_text if think.has_markers else None
+    verifier = VerifierReward.signed(task, close_marker=close)
+    if cfg.format_weight == 0 or close is None:
+        return verifier
+    return WeightedSum([verifier, FormatReward(close)], [1.0, cfg.format_weight])
+
+
+def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """([G, n] advantages, [G] kept groups). NaN rewards (a reward that could not score) get
+    advantage 0 and stay out of their group's statistics. A group is dropped when its rewards all
+    agree and the algorithm (Reinforce-Rej) or --filter-zero-variance asks for it."""
+    valid = ~torch.isnan(rewards)
+    adv = torch.zeros_like(rewards)
+    kept = torch.ones(rewards.shape[0], dtype=torch.bool)
+    kwargs = {"scale": cfg.scale_rewards} if cfg.algo == "grpo" else {}
+    if cfg.algo == "grpo" and cfg.scale_rewards == "batch":
+        kwargs["scale"] = "none"
+        batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
+    for g in range(rewards.shape[0]):
+        r = rewards[g][valid[g]].unsqueeze(0)
+        if r.numel() == 0:
+            kept[g] = False
+            continue
+        a = advantages(cfg.algo, r, **kwargs)[0]
+        if cfg.algo == "grpo" and cfg.scale_rewards == "batch":
+            a = a / (batch_std + 1e-6)
+        adv[g][valid[g]] = a
+        if cfg.algo == "reinforce-rej" or cfg.filter_zero_variance:
+            kept[g] = bool(has_variance(r)[0])
+    return adv, kept
+
+
+class RLTrainer:
+    """The policy, its frozen reference, the engine that samples from the policy, the optimizer."""
+
+    def __init__(
+        self, cfg: RLConfig, model, tokenizer, engine, think: ThinkFormat, task: Task, reward: Reward
+    ):
+        self.cfg, self.model, self.tok, self.engine = cfg, model, tokenizer, engine
+        self.think, self.task, self.reward = think, task, reward
+        self.reference = copy.deepcopy(model).eval().requires_grad_(False)
+        self.optimizer = torch.optim.AdamW(
+            model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+        )
+        # A floor of 1 x peak makes the cosine flat: "constant" after the warm-up.
+        floor = cfg.min_lr_ratio if cfg.lr_decay == "cosine" else 1.0
+        self.schedule = WarmupCosine(cfg.learning_rate, cfg.warmup_steps, cfg.steps, floor)
+        pair = cfg.budget_pair()
+        self.budget = ElasticBudget(thinking=pair[0], solution=pair[1]) if pair else None
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.nan_rewards = 0
+        self.warn: Callable[[str], None] = print
+        self._warned_nan = False
+
+    def problems(self, step: int) -> list[Problem]:
+        """The prompts of `step`: consecutive problems of the task, so a resumed run sees the same."""
+        p = self.cfg.prompts_per_step
+        return [self.task.problem((step * p + i) % len(self.task)) for i in range(p)]
+
+    def _score(self, problem: Problem, text: str) -> float:
+        value = float(self.reward.score(problem, text))
+        if math.isnan(value):
+            self.nan_rewards += 1
+            if not self._warned_nan:
+                self.warn(
+                    f"warning: the reward returned NaN (problem {problem.id}); such samples are skipped"
+                )
+                self._warned_nan = True
+        return value
+
+    def step(self, step: int) -> dict[str, float]:
+        cfg, t0 = self.cfg, time.perf_counter()
+        problems = self.problems(step)
+        prompts = [
+            chat_prompt_ids(self.tok, p.question, cfg.system_prompt or None, self.think) for p in problems
+        ]
+        params = SamplingParams(
+            n=cfg.num_generations,
+            temperature=cfg.temperature,
+            top_p=cfg.top_p,
+            max_tokens=cfg.completion_cap(),
+            seed=derive_seed(cfg.seed, "rl", step),
+        )
+        self.model.eval()
+        groups = rollout(self.engine, prompts, params, self.think, self.budget)
+        t_rollout = time.perf_counter()
+        rewards = torch.tensor([[self._score(p, r.text) for r in g] for p, g in zip(problems, groups)])
+        adv, kept = group_advantages(cfg, rewards)
+        rows = [
+            (prompts[g], r.completion_ids, adv[g, j].item())
+            for g in range(len(groups))
+            if kept[g]
+            for j, r in enumerate(groups[g])
+            if not math.isnan(rewards[g, j].item()) and r.completion_ids
+        ]
+        responses = [r for g in groups for r in g]
+        valid = rewards[~torch.isnan(rewards)]
+        metrics = {
+            "reward": valid.mean().item() if valid.numel() else float("nan"),
+            "accuracy": sum(
+                self.task.score(p, r.text, self.think.close_text) for p, g in zip(problems, groups) for r in g
+            )
+            / len(responses),  # of the final answers, whatever the reward
+            "response_length": sum(len(r.completion_ids) for r in responses) / len(responses),
+            "truncated": sum(r.truncated for r in responses) / len(responses),
+            "forced_close": sum(r.forced_close for r in responses) / len(responses),
+            "filtered": 1 - kept.float().mean().item(),
+            "nan_rewards": float(self.nan_rewards),
+            "lr": self.schedule(step),
+        }
+        if not rows:  # every group dropped: nothing to learn from this batch
+            return {
+                **metrics,
+                "loss": 0.0,
+                "kl": 0.0,
+                "entropy": 0.0,
+                "clip_fraction": 0.0,
+                "skipped": 1.0,
+                "seconds_rollout": t_rollout - t0,
+                "seconds_scoring": 0.0,
+                "seconds_update": 0.0,
+            }
+        return {**metrics, **self.update(rows, step), "skipped": 0.0, "seconds_rollout": t_rollout - t0}
+
+    def update(self, rows: list[tuple[list[int], list[int], float]], step: int) -> dict[str, float]:
+        """One optimizer step on (prompt, completion, advantage) rows."""
+        cfg, t0 = self.cfg, time.perf_counter()
+        device = next(self.model.parameters()).device
+        batch = pack([r[0] for r in rows], [r[1] for r in rows], self.pad_id, device)
+        adv = torch.tensor([r[2] for r in rows], device=device)
+        with torch.no_grad():
+            ref = forward_scores(self.reference, batch, cfg.temperature, with_entropy=False).logprobs
+        self.model.train()
+        scores = forward_scores(self.model, batch, cfg.temperature)
+        t_scored = time.perf_counter()
+        logp, mask = scores.logprobs, scores.mask
+        if cfg.algo == "raft":
+            per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
+        else:
+            per_token, clipped = clipped_surrogate(logp, logp.detach(), adv, cfg.epsilon, cfg.clip_high)
+        cap = cfg.completion_cap() if self.budget is None else sum(cfg.budget_pair()) + 8
+        agg = lambda x: aggregate(x, mask, cfg.loss_type, max_length=cap)  # noqa: E731
+        kl = kl_estimate(logp, ref, cfg.kl_estimator)
+        loss = agg(per_token)
+        if cfg.beta > 0:
+            loss = loss + cfg.beta * agg(kl)
+        if cfg.entropy_coef > 0:
+            loss = loss - cfg.entropy_coef * agg(scores.entropies)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
+        set_lr(self.optimizer, self.schedule(step))
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.model.eval()
+        self.sync_engine()
+        token_mean = lambda x: ((x.detach() * mask).sum() / mask.sum().clamp(min=1)).item()  # noqa: E731
+        return {
+            "loss": loss.item(),
+            "kl": token_mean(kl),
+            "entropy": token_mean(scores.entropies),
+            "clip_fraction": token_mean(clipped.float()),
+            "grad_norm": float(grad_norm),
+            "seconds_scoring": t_scored - t0,
+            "seconds_update": time.perf_counter() - t_scored,
+        }
+
+    def state(self, step: int, history: list[dict], seconds: float) -> dict[str, Any]:
+        return {
+            "config": recipe(self.cfg),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "step": step,
+            "history": history,
+            "seconds": seconds,
+            "nan_rewards": self.nan_rewards,
+        }
+
+    def restore(self, saved: dict) -> None:
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.nan_rewards = saved.get("nan_rewards", 0)
+        self.sync_engine()
+
+    def sync_engine(self) -> None:
+        """Hand the new weights to the engine: an hf engine holding this very model only drops its
+        stale KV; an engine with its own copy of the weights (vLLM) loads them."""
+        shared = getattr(self.engine, "model", None) is self.model
+        self.engine.update_weights(None if shared else self.model.state_dict())
+
+
+def recipe(cfg: RLConfig) -> dict[str, Any]:
+    """The settings a checkpoint must agree with to be resumed."""
+    return {k: v for k, v in dataclasses.asdict(cfg).items() if k not in NOT_RECIPE}
+
+
+def train(trainer: RLTrainer, run: Run, progress: bool = True, say: Callable[[str], None] = print) -> dict:
+    """Run (or resume) all steps in `run`'s folder; returns the history."""
+    cfg = trainer.cfg
+    trainer.warn = say
+    ckpt = run.partial / "checkpoint.pt"
+    saved = load_checkpoint(ckpt, {"config": recipe(cfg)}, hint="pass another --out")
+    history, start, seconds = [], 0, 0.0
+    if saved is not None:
+        trainer.restore(saved)
+        history, start, seconds = saved["history"], saved["step"], saved["seconds"]
+        say(f"resuming from step {start} of {cfg.steps}")
+    seconds = run_steps(
+        start,
+        cfg.steps,
+        trainer.step,
+        history=history,
+        metrics_path=run.partial / "metrics.jsonl",
+        save=lambda step, secs: save_checkpoint(ckpt, trainer.state(step, history, secs)),
+        checkpoint_every_s=cfg.checkpoint_every_s,
+        seconds_before=seconds,
+        log_every=1,
+        label=f"rl {cfg.algo}",
+        progress=progress,
+    )
+    save_checkpoint(ckpt, trainer.state(cfg.steps, history, seconds))
+    return {"history": history, "seconds": seconds}

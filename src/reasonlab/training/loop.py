@@ -1,0 +1,55 @@
+"""The step loop every trainer shares: progress bar, metrics JSONL, timed checkpoints, resume."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from reasonlab.core.progress import progress_bar
+from reasonlab.core.runs import write_atomic
+
+
+def truncate_metrics(path: Path, after_step: int) -> None:
+    """Drop the lines of steps past `after_step`: a resumed run logs them again from its checkpoint."""
+    if not path.exists():
+        return
+    kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= after_step]
+    write_atomic(path, "".join(line + "\n" for line in kept))
+
+
+def run_steps(
+    start: int,
+    total: int,
+    step_fn: Callable[[int], dict[str, float]],
+    *,
+    history: list[dict],
+    metrics_path: Path,
+    save: Callable[[int, float], None],
+    checkpoint_every_s: float,
+    seconds_before: float = 0.0,
+    log_every: int = 10,
+    label: str = "training",
+    progress: bool = True,
+) -> float:
+    """Run steps [start, total): `step_fn(step)` does one step and returns its metrics, appended to
+    `history` as {"step": step + 1, ...}; every `log_every` steps a line (with the run's seconds so
+    far) goes to `metrics_path`; `save(next_step, seconds)` is called every `checkpoint_every_s`
+    seconds (not after the last step: the caller saves the finished state). Returns the seconds
+    spent in total, `seconds_before` included."""
+    truncate_metrics(metrics_path, start)
+    t0 = last_save = time.perf_counter()
+    with progress_bar(total, label, enabled=progress) as advance:
+        advance(start)
+        for step in range(start, total):
+            history.append({"step": step + 1, **step_fn(step)})
+            advance(1)
+            if (step + 1) % log_every == 0:
+                elapsed = seconds_before + time.perf_counter() - t0
+                with metrics_path.open("a") as f:
+                    f.write(json.dumps({**history[-1], "seconds": round(elapsed, 1)}) + "\n")
+            if time.perf_counter() - last_save > checkpoint_every_s and step + 1 < total:
+                save(step + 1, seconds_before + time.perf_counter() - t0)
+                last_save = time.perf_counter()
+    return seconds_before + time.perf_counter() - t0

@@ -1,0 +1,181 @@
+"""RL end to end on the shipped draft model: a few short steps, resume, budgets, bad input."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from reasonlab.cli.common import config_from
+from reasonlab.core.runs import Run
+from reasonlab.engines.hf import HFEngine
+from reasonlab.models.loading import load_model
+from reasonlab.models.think import detect_think_format
+from reasonlab.rewards import VerifierReward
+from reasonlab.rl.config import RLConfig
+from reasonlab.rl.trainer import RLTrainer, group_advantages, train
+from reasonlab.tasks import create_task
+from tests.cli_runner import run_cli
+
+SMALL = dict(
+    model="testbed:draft",
+    steps=2,
+    prompts_per_step=2,
+    num_generations=3,
+    max_completion_length=48,
+    learning_rate=1e-3,
+    checkpoint_every_s=0.0,
+)
+
+
+class ByParity(VerifierReward):
+    """+1 / -1 by the parity of the completion's character codes: spread within groups even where a
+    short cap leaves every answer wrong, so every algorithm has something to learn from."""
+
+    def score(self, problem, completion):
+        return 1.0 if sum(map(ord, completion)) % 2 == 0 else -1.0
+
+
+def _trainer(**overrides):
+    cfg = config_from(RLConfig, {**SMALL, **overrides}).validate()
+    model, tok = load_model(cfg.model, dtype="float32")
+    think = detect_think_format(tok, model_name=cfg.model)
+    task = create_task("arith")
+    reward = overrides.pop("reward", None) or VerifierReward.signed(task)
+    return RLTrainer(cfg, model, tok, HFEngine(model, tok), think, task, reward)
+
+
+def test_trl_loss_type_names_map_onto_ours():
+    assert config_from(RLConfig, {"loss_type": "dr_grpo"}).validate().loss_type == "sum-norm"
+    assert config_from(RLConfig, {"loss_type": "grpo"}).validate().loss_type == "seq-mean"
+
+
+def test_group_advantages_skip_nan_and_drop_agreeing_groups():
+    rewards = torch.tensor([[1.0, -1.0, float("nan")], [1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])
+    adv, kept = group_advantages(config_from(RLConfig, {"algo": "reinforce-rej"}), rewards)
+    assert kept.tolist() == [True, False, True]
+    assert adv[0].tolist() == [1.0, -1.0, 0.0] and adv[1].tolist() == [0.0, 0.0, 0.0]
+    adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), rewards)
+    assert kept.all() and adv[1].abs().max() == 0 and adv[0, 0] > 0 > adv[0, 1] and adv[0, 2] == 0
+    _, kept = group_advantages(config_from(RLConfig, {"algo": "grpo", "filter_zero_variance": True}), rewards)
+    assert kept.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("algo", ["grpo", "raft", "raftpp", "reinforce-rej", "reinforce"])
+def test_each_algorithm_moves_the_policy_and_logs_its_metrics(algo, tmp_path):
+    trainer = _trainer(algo=algo, steps=1, reward=ByParity(create_task("arith")))
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    run = Run.open(tmp_path / algo, {"algo": algo})
+    history = train(trainer, run, progress=False)["history"]
+    keys = {"reward", "accuracy", "kl", "entropy", "response_length", "filtered", "loss", "clip_fraction"}
+    assert keys <= history[0].keys()
+    assert not history[0]["skipped"]
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters()))
+
+
+def test_a_killed_run_resumes_to_the_same_result(tmp_path):
+    whole = _trainer()
+    full = train(whole, Run.open(tmp_path / "a", {"x": 1}), progress=False)["history"]
+    first = _trainer()
+    real_step = first.step
+
+    def dies_at_step_one(step):
+        if step == 1:
+            raise KeyboardInterrupt
+        return real_step(step)
+
+    first.step = dies_at_step_one
+    run = Run.open(tmp_path / "b", {"x": 1})
+    with pytest.raises(KeyboardInterrupt):
+        train(first, run, progress=False)
+    again = _trainer()
+    resumed = train(again, run, progress=False)["history"]
+    drop = lambda h: [{k: v for k, v in x.items() if not k.startswith("seconds")} for x in h]  # noqa: E731
+    assert drop(resumed) == drop(full)
+    for a, b in zip(whole.model.parameters(), again.model.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_budget_rollouts_train_on_the_forced_marker(tmp_path):
+    trainer = _trainer(budget="8,40", steps=1)
+    seen = []
+    real_update = trainer.update
+
+    def spy(rows, step):
+        seen.extend(rows)
+        return real_update(rows, step)
+
+    trainer.update = spy
+    history = train(trainer, Run.open(tmp_path / "r", {"b": 1}), progress=False)["history"]
+    assert history[0]["forced_close"] == 1.0  # 8 thinking tokens never finish an arith trace
+    close = trainer.think.close_ids[0]
+    assert all(close in completion for _, completion, _ in seen) or history[0]["skipped"]
+
+
+def test_a_nan_reward_is_skipped_counted_and_warned_once(tmp_path):
+    class Flaky(VerifierReward):
+        def score(self, problem, completion):
+            return float("nan") if sum(map(ord, completion)) % 2 else super().score(problem, completion)
+
+    trainer = _trainer(reward=Flaky.signed(create_task("arith")))
+    said = []
+    history = train(trainer, Run.open(tmp_path / "n", {"n": 1}), progress=False, say=said.append)["history"]
+    assert trainer.nan_rewards > 0 and history[-1]["nan_rewards"] == trainer.nan_rewards
+    assert len([s for s in said if "NaN" in s]) == 1
+    assert all(not math.isnan(h["loss"]) for h in history)
+
+
+def test_the_cli_trains_into_a_run_folder_with_a_loadable_policy(monkeypatch, capsys, tmp_path):
+    out = tmp_path / "run"
+    args = [
+        "rl",
+        "train",
+        "--model",
+        "testbed:draft",
+        "--steps",
+        "2",
+        "--prompts-per-step",
+        "2",
+        "--num-generations",
+        "2",
+        "--max-completion-length",
+        "32",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    code, stdout, _ = run_cli(monkeypatch, capsys, *args)
+    assert code == 0, stdout
+    assert (out / "model" / "config.json").exists() and (out / "curves.png").exists()
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [1, 2]
+    code, stdout, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "evaluate",
+        "--model",
+        str(out / "model"),
+        "--num-problems",
+        "1",
+        "-n",
+        "1",
+        "--out",
+        str(tmp_path / "eval"),
+        "--no-progress",
+    )
+    assert code == 0, stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--algo", "ppo"], "--algo 'ppo': choose from grpo"),
+        (["--num-generations", "1"], "--num-generations 1 with grpo"),
+        (["--budget", "8"], "--budget '8': expected 't,s'"),
+        (["--loss-type", "mean"], "--loss-type 'mean'"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(monkeypatch, capsys, tmp_path, args, message):
+    code, out, err = run_cli(monkeypatch, capsys, "rl", "train", "--out", str(tmp_path / "x"), *args)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "x.partial").exists()
