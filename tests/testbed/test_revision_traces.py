@@ -50,7 +50,7 @@ def _checks_before(pieces, i: int) -> int:
 
 
 def test_every_checked_slip_is_caught_so_wrong_finals_come_from_skipped_checks():
-    shares = outcome_shares(PROBLEMS, RevisionTraceConfig())
+    shares = outcome_shares(PROBLEMS, RevisionTraceConfig(p_step_slip=0.1))
     # 4 steps, 10% slips per step: 1 - 0.9**4 = 34% of first candidates are wrong
     first_wrong = shares["wrong->right"] + shares["wrong->wrong"]
     assert 0.30 < first_wrong < 0.38
@@ -61,7 +61,7 @@ def test_every_checked_slip_is_caught_so_wrong_finals_come_from_skipped_checks()
 def test_harder_problems_go_wrong_more_often_and_take_longer():
     rng = random.Random(1)
     short, long_ = create_task("arith", seed=5, steps=2), create_task("arith", seed=5, steps=6)
-    cfg = RevisionTraceConfig()
+    cfg = RevisionTraceConfig(p_step_slip=0.1)
     first_right = {}
     for task in (short, long_):
         problems = [task.problem(i) for i in range(2000)]

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import math
 import shutil
 
 import pytest
@@ -45,6 +46,35 @@ def test_schedule_warms_up_then_decays():
     assert lr_at(end - 1, p, p.steps) < lr_at(end // 2, p, p.steps) < p.lr
     assert abs(lr_at(end, p, p.steps) - p.lr * p.min_lr_ratio) < 1e-9
     assert lr_at(p.steps - 1, p, p.steps) == lr_at(end, p, p.steps)  # the floor after the decay
+
+
+def _formula_before_the_training_layer(step: int, p, total: int) -> float:
+    """testbed/train.py's own schedule before it moved onto training/schedule.py, kept verbatim."""
+    if step < p.warmup:
+        return p.lr * (step + 1) / p.warmup
+    end = p.cosine_steps or total
+    progress = min(1.0, (step - p.warmup) / max(1, end - p.warmup))
+    return p.lr * (p.min_lr_ratio + (1 - p.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@pytest.mark.parametrize("name", ["target", "draft"])
+def test_the_shared_schedule_gives_the_shipped_recipes_their_learning_rates(name):
+    p = PRESETS[name]
+    for step in range(0, p.steps, 7):
+        assert lr_at(step, p, p.steps) == pytest.approx(
+            _formula_before_the_training_layer(step, p, p.steps), rel=1e-12
+        )
+
+
+def test_the_checkpoint_format_is_unchanged(tmp_path):
+    work = tmp_path / "w"
+    train(
+        TrainConfig(model="draft", compile=False, steps=1, out=str(tmp_path / "m"), work_dir=str(work)),
+        progress=False,
+    )
+    saved = torch.load(work / "checkpoint.pt", weights_only=False)
+    assert set(saved) == {"preset", "seed", "model", "optimizer", "averaged", "step", "history", "seconds"}
+    assert saved["step"] == 1 and saved["seed"] == 0 and saved["history"][0].keys() == {"step", "loss", "lr"}
 
 
 def test_a_shorter_run_is_a_prefix_of_the_recipe():

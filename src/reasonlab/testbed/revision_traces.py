@@ -46,7 +46,7 @@ class RevisionTraceConfig:
     checks that sometimes repeated the claimed value, a trained model repeated it every time and
     never caught a mistake). Its misses and false alarms are then its own arithmetic errors."""
 
-    p_step_slip: float = 0.1  # first-pass slip per step, untrained (34% of 4-step traces have one)
+    p_step_slip: float = 0.3  # first-pass slip per step, untrained (76% of 4-step traces have one)
     p_skip_check: float = 0.15  # traces that stop at the first candidate
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 

@@ -12,11 +12,7 @@ and never the package: installing a model as a shipped one is `reasonlab.testbed
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
-import math
 import random
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +22,7 @@ from torch.optim.swa_utils import AveragedModel
 from transformers import LlamaForCausalLM
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.progress import progress_bar
-from reasonlab.core.runs import write_atomic, write_json
+from reasonlab.core.runs import write_json
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.tasks import create_task
 from reasonlab.testbed.config import TrainConfig
@@ -36,21 +31,23 @@ from reasonlab.testbed.presets import TestbedPreset
 from reasonlab.testbed.random_model import random_llama_config
 from reasonlab.testbed.tokenizer import build_tokenizer
 from reasonlab.testbed.traces import build_example
+from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
+from reasonlab.training.loop import run_steps
+from reasonlab.training.model_folder import save_model_folder
+from reasonlab.training.schedule import WarmupCosine, set_lr
 
 TRAIN_TASK_SEED = 1  # evaluation uses the default arith seed 0
 
 
-def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
+def schedule(preset: TestbedPreset, total: int) -> WarmupCosine:
     """Linear warm-up, cosine decay to min_lr_ratio of the peak at `cosine_steps` (default: the
     end), then the floor. With `cosine_steps` set, the schedule does not depend on `total`, so a run
     stopped early is exactly the prefix of a longer one (which is how the step counts were chosen)."""
-    if step < preset.warmup:
-        return preset.lr * (step + 1) / preset.warmup
-    end = preset.cosine_steps or total
-    progress = min(1.0, (step - preset.warmup) / max(1, end - preset.warmup))
-    return preset.lr * (
-        preset.min_lr_ratio + (1 - preset.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
-    )
+    return WarmupCosine(preset.lr, preset.warmup, preset.cosine_steps or total, preset.min_lr_ratio)
+
+
+def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
+    return schedule(preset, total)(step)
 
 
 class MixedTask:
@@ -161,24 +158,20 @@ def build_optimizer(model: LlamaForCausalLM, preset: TestbedPreset) -> torch.opt
     )
 
 
-def _save_checkpoint(
-    path: Path, model, optimizer, averaged, step: int, history: list, seconds: float, state: dict
-) -> None:
-    buf = io.BytesIO()
-    torch.save(
-        {
-            "preset": state["preset"],
-            "seed": state["config"]["seed"],
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "averaged": averaged.state_dict() if averaged is not None else None,
-            "step": step,
-            "history": history,
-            "seconds": seconds,
-        },
-        buf,
-    )
-    write_atomic(path, buf.getvalue())
+def checkpoint_state(
+    model, optimizer, averaged, step: int, history: list, seconds: float, state: dict
+) -> dict:
+    """What a testbed checkpoint holds (its keys are fixed: tests/testbed/test_train.py)."""
+    return {
+        "preset": state["preset"],
+        "seed": state["config"]["seed"],
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "averaged": averaged.state_dict() if averaged is not None else None,
+        "step": step,
+        "history": history,
+        "seconds": seconds,
+    }
 
 
 def check_model_out(out: Path, work: Path, overwrite: bool) -> None:
@@ -217,13 +210,9 @@ def train(
     model = build_model(preset, tokenizer, cfg.seed)
     optimizer = build_optimizer(model, preset)
     state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
-    ckpt, history, start, spent, saved = work / "checkpoint.pt", [], 0, 0.0, None
-    if ckpt.exists():
-        saved = torch.load(ckpt, weights_only=False)
-        if saved.get("preset", state["preset"]) != state["preset"] or saved.get("seed", cfg.seed) != cfg.seed:
-            raise ReasonlabError(
-                f"{ckpt} was written by another recipe or seed; remove it or pass another --work-dir"
-            )
+    ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
+    saved = load_checkpoint(ckpt, {"preset": state["preset"], "seed": cfg.seed})
+    if saved is not None:
         if saved["step"] > total:
             raise ReasonlabError(
                 f"{ckpt} is at step {saved['step']}, past --steps {total}; pass at least that many "
@@ -243,38 +232,35 @@ def train(
     model.train()
     forward_backward = make_train_step(model, bf16, cfg.compile)
     batches = BatchStream(preset, cfg.seed, tokenizer, task, close_id)
-    t0, last_ckpt = time.perf_counter(), time.perf_counter()
-    tokens = 0
-    with progress_bar(total, f"training {cfg.model}", enabled=progress) as advance:
-        advance(start)
-        for step in range(start, total):
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, preset, total)
-            ids, labels = batches.batch(step)
-            loss = forward_backward(ids, labels)
-            apply_update(model, optimizer)
-            if averaged is not None and step + 1 > preset.average_from:
-                averaged.update_parameters(model)
-            tokens += ids.numel()
-            history.append({"step": step + 1, "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]})
-            advance(1)
-            if (step + 1) % 10 == 0:
-                elapsed = spent + time.perf_counter() - t0
-                with (work / "log.jsonl").open("a") as f:
-                    f.write(json.dumps({**history[-1], "seconds": round(elapsed, 1)}) + "\n")
-            if time.perf_counter() - last_ckpt > cfg.checkpoint_every_s and step + 1 < total:
-                _save_checkpoint(
-                    ckpt,
-                    model,
-                    optimizer,
-                    averaged,
-                    step + 1,
-                    history,
-                    spent + time.perf_counter() - t0,
-                    state,
-                )
-                last_ckpt = time.perf_counter()
-    seconds = spent + time.perf_counter() - t0
+    lr = schedule(preset, total)
+    tokens, t0 = 0, time.perf_counter()
+
+    def one_step(step: int) -> dict[str, float]:
+        nonlocal tokens
+        set_lr(optimizer, lr(step))
+        ids, labels = batches.batch(step)
+        loss = forward_backward(ids, labels)
+        apply_update(model, optimizer)
+        if averaged is not None and step + 1 > preset.average_from:
+            averaged.update_parameters(model)
+        tokens += ids.numel()
+        return {"loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]}
+
+    def save(step: int, seconds: float) -> None:
+        save_checkpoint(ckpt, checkpoint_state(model, optimizer, averaged, step, history, seconds, state))
+
+    seconds = run_steps(
+        start,
+        total,
+        one_step,
+        history=history,
+        metrics_path=work / "log.jsonl",
+        save=save,
+        checkpoint_every_s=cfg.checkpoint_every_s,
+        seconds_before=spent,
+        label=f"training {cfg.model}",
+        progress=progress,
+    )
     final = averaged.module if averaged is not None and averaged.n_averaged > 0 else model
     final.eval()
     log = {
@@ -288,10 +274,13 @@ def train(
         "weights_averaged_over_steps": int(averaged.n_averaged) if averaged is not None else 0,
     }
     log["history"] = history[:: max(1, len(history) // 400)]
-    _save_model(
-        final, tokenizer, out, log, lambda path: plot_loss(history, path, cfg.model, preset.average_from)
-    )
-    _save_checkpoint(ckpt, model, optimizer, averaged, total, history, seconds, state)
+
+    def extras(folder: Path) -> None:
+        write_json(folder / "training_log.json", log)
+        plot_loss(history, folder / "loss_curve.png", cfg.model, preset.average_from)
+
+    save_model_folder(final, tokenizer, out, extras)
+    save(total, seconds)
     return out
 
 
@@ -315,21 +304,6 @@ def apply_update(model: LlamaForCausalLM, optimizer: torch.optim.Optimizer) -> N
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
-
-
-def _save_model(model, tokenizer, out: Path, log: dict, plot: Callable[[Path], None]) -> None:
-    """Weights, tokenizer, training_log.json and loss_curve.png into `<out>.partial`, then renamed
-    to `out`: a model folder with a training log is always complete (ship relies on it)."""
-    tmp = out.with_name(out.name + ".partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    write_json(tmp / "training_log.json", log)
-    plot(tmp / "loss_curve.png")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
 
 
 def plot_loss(history: list[dict], path: Path, name: str, average_from: int | None = None) -> None:
