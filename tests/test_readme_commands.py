@@ -70,7 +70,7 @@ SMALL = {
             ("--steps", "1"),
             ("--prompts-per-step", "2"),
             ("--num-generations", "2"),
-            ("--max-completion-length", "32"),
+            ("--max-tokens", "32"),
             ("--budget", "8,16"),
             ("--no-progress", None),
         ),

@@ -25,6 +25,7 @@ CONVERTED = {
     "recsys bench",
     "testbed train",
     "optim bench",
+    "rl train",
 }
 
 

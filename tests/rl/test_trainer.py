@@ -22,7 +22,7 @@ SMALL = dict(
     steps=2,
     prompts_per_step=2,
     num_generations=3,
-    max_completion_length=48,
+    max_tokens=48,
     learning_rate=1e-3,
     checkpoint_every_s=0.0,
 )
@@ -57,7 +57,7 @@ def test_group_advantages_skip_nan_and_drop_agreeing_groups():
     assert adv[0].tolist() == [1.0, -1.0, 0.0] and adv[1].tolist() == [0.0, 0.0, 0.0]
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), rewards)
     assert kept.all() and adv[1].abs().max() == 0 and adv[0, 0] > 0 > adv[0, 1] and adv[0, 2] == 0
-    _, kept = group_advantages(config_from(RLConfig, {"algo": "grpo", "filter_zero_variance": True}), rewards)
+    _, kept = group_advantages(config_from(RLConfig, {"algo": "grpo", "filter_groups": True}), rewards)
     assert kept.tolist() == [True, False, True]
 
 
@@ -138,7 +138,7 @@ def test_the_cli_trains_into_a_run_folder_with_a_loadable_policy(monkeypatch, ca
         "2",
         "--num-generations",
         "2",
-        "--max-completion-length",
+        "--max-tokens",
         "32",
         "--out",
         str(out),

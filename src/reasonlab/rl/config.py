@@ -53,7 +53,7 @@ class RLConfig(RunInputs):
         default="group", metadata={"help": "GRPO's std division: group, batch or none."}
     )
     entropy_coef: float = field(default=0.0, metadata={"help": "Entropy bonus coefficient."})
-    filter_zero_variance: bool = field(
+    filter_groups: bool = field(
         default=False,
         metadata={"help": "Drop groups whose rewards all agree (variance 0), for any algorithm."},
     )
@@ -62,17 +62,21 @@ class RLConfig(RunInputs):
     )
     temperature: float = field(default=1.0, metadata={"help": "Rollout sampling temperature."})
     top_p: float = field(default=1.0, metadata={"help": "Rollout nucleus sampling."})
-    max_completion_length: int | None = field(
-        default=None, metadata={"help": "Cap per response without --budget (default: the model's token cap)."}
+    max_tokens: int | None = field(
+        default=None,
+        metadata={
+            "help": "Cap per response without --budget, as --max-tokens everywhere here (TRL calls it "
+            "the max completion length); default: the model's (testbed 512)."
+        },
     )
     budget: str | None = field(
         default=None,
         metadata={"help": "Elastic Reasoning budget 't,s' for rollouts: t thinking, s solution tokens."},
     )
     seed: int = field(default=0, metadata={"help": "Seed of the rollouts and the problem order."})
-    checkpoint_every_s: float = field(default=120.0, metadata={"help": "Seconds between checkpoints."})
-    # Filled from the model's defaults (models/defaults.py); not flags of their own.
-    max_tokens: int | None = field(default=None, metadata={"cli": False})
+    checkpoint_every_s: float = field(
+        default=120.0, metadata={"help": "Seconds between checkpoints.", "flag": "--checkpoint-every"}
+    )
 
     @property
     def clip_high(self) -> float:
@@ -91,7 +95,7 @@ class RLConfig(RunInputs):
         return t, s
 
     def completion_cap(self) -> int:
-        return self.max_completion_length or self.max_tokens or 512
+        return self.max_tokens or 512
 
     def validate(self) -> RLConfig:
         """One-line errors for settings that cannot train."""
@@ -110,12 +114,10 @@ class RLConfig(RunInputs):
         choice("lr_decay", self.lr_decay, ("constant", "cosine"))
         if self.num_generations < 1 or self.prompts_per_step < 1 or self.steps < 1:
             raise ReasonlabError("--num-generations, --prompts-per-step and --steps must be >= 1")
-        if self.num_generations == 1 and (
-            self.algo in ("grpo", "reinforce-rej") or self.filter_zero_variance
-        ):
+        if self.num_generations == 1 and (self.algo in ("grpo", "reinforce-rej") or self.filter_groups):
             raise ReasonlabError(
                 f"--num-generations 1 with {self.algo}"
-                + (" and --filter-zero-variance" if self.filter_zero_variance else "")
+                + (" and --filter-groups" if self.filter_groups else "")
                 + ": a group of one has no spread to compare against; use at least 2"
             )
         if self.learning_rate <= 0 or self.temperature <= 0:

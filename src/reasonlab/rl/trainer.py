@@ -4,7 +4,7 @@ Per step: `prompts_per_step` problems, `num_generations` responses each from the
 the very model object being trained (hf) and drops its cached KV when the weights change; rewards
 from a `Reward` (default: the task's verifier as -1/+1, as in the paper, plus an optional format
 reward); advantages by the algorithm; groups dropped where the algorithm or
---filter-zero-variance says; then one teacher-forced pass of the policy (and one of the frozen
+--filter-groups says; then one teacher-forced pass of the policy (and one of the frozen
 initial policy, for the KL) and one optimizer step. With one PPO epoch the sampling policy's
 log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
 """
@@ -53,7 +53,7 @@ def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
 def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """([G, n] advantages, [G] kept groups). NaN rewards (a reward that could not score) get
     advantage 0 and stay out of their group's statistics. A group is dropped when its rewards all
-    agree and the algorithm (Reinforce-Rej) or --filter-zero-variance asks for it."""
+    agree and the algorithm (Reinforce-Rej) or --filter-groups asks for it."""
     valid = ~torch.isnan(rewards)
     adv = torch.zeros_like(rewards)
     kept = torch.ones(rewards.shape[0], dtype=torch.bool)
@@ -70,7 +70,7 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
         if cfg.algo == "grpo" and cfg.scale_rewards == "batch":
             a = a / (batch_std + 1e-6)
         adv[g][valid[g]] = a
-        if cfg.algo == "reinforce-rej" or cfg.filter_zero_variance:
+        if cfg.algo == "reinforce-rej" or cfg.filter_groups:
             kept[g] = bool(has_variance(r)[0])
     return adv, kept
 
