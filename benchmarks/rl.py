@@ -115,7 +115,11 @@ def trl_grpo(args, task, workdir) -> dict:
         shuffle_dataset=False,
     )
     trainer = GRPOTrainer(
-        model=model, reward_funcs=[reward], args=config, train_dataset=data, processing_class=tok,
+        model=model,
+        reward_funcs=[reward],
+        args=config,
+        train_dataset=data,
+        processing_class=tok,
         callbacks=[clock],
     )
     trainer.train()
@@ -146,7 +150,10 @@ def main() -> None:
     a = ours(args, task, f"{args.workdir}/ours")
     b = trl_grpo(args, task, f"{args.workdir}/trl")
     ratio = b["seconds_per_step"] / a["seconds_per_step"]
-    print(f"model {args.model}, {args.prompts} prompts x {args.group} responses, <= {args.max_tokens} tokens, CPU")
+    print(
+        f"model {args.model}, {args.prompts} prompts x {args.group} responses, "
+        f"<= {args.max_tokens} tokens, CPU"
+    )
     for name, r in (("reasonlab", a), ("trl GRPOTrainer", b)):
         print(
             f"{name:>16}: {r['seconds_per_step']:.2f} s/step, {r['rollout_tokens_per_second']:.0f} rollout "
