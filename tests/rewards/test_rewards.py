@@ -1,5 +1,7 @@
 """Rewards on the shipped tasks: the verifier, the format check, their weighted sum, the TRL call."""
 
+import math
+
 import pytest
 
 from reasonlab.rewards import FormatReward, Reward, VerifierReward, WeightedSum
@@ -48,3 +50,15 @@ def test_weighted_sum_and_the_trl_call():
         total(["q", "q"], [RIGHT, WRONG], problem=[P])
     with pytest.raises(ValueError, match="1 weights for 2 rewards"):
         WeightedSum([FormatReward(), FormatReward()], [1.0])
+
+
+def test_weighted_sum_leaves_out_rewards_that_cannot_score():
+    class Silent(FormatReward):
+        name = "silent"
+
+        def score(self, problem, completion):
+            return None
+
+    total = WeightedSum([VerifierReward.signed(TASK), Silent()], [1.0, 0.5])
+    assert total.score(P, RIGHT) == 1.0
+    assert math.isnan(WeightedSum([Silent()]).score(P, RIGHT))

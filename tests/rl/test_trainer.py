@@ -25,6 +25,7 @@ SMALL = dict(
     max_tokens=48,
     learning_rate=1e-3,
     checkpoint_every_s=0.0,
+    temperature=3.0,  # the draft is nearly deterministic at 1.0 (entropy ~0.03): groups would agree
 )
 
 
@@ -59,6 +60,42 @@ def test_group_advantages_skip_nan_and_drop_agreeing_groups():
     assert kept.all() and adv[1].abs().max() == 0 and adv[0, 0] > 0 > adv[0, 1] and adv[0, 2] == 0
     _, kept = group_advantages(config_from(RLConfig, {"algo": "grpo", "filter_groups": True}), rewards)
     assert kept.tolist() == [True, False, True]
+    # one reward left by NaNs: nothing to compare it with, so no +-1 advantage
+    adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), torch.tensor([[1.0, float("nan")]]))
+    assert kept.tolist() == [False] and adv.abs().sum() == 0
+
+
+def test_each_prompt_samples_from_its_own_stream():
+    trainer = _trainer(steps=1)
+    p = trainer.task.problem(0)
+    trainer.problems = lambda step: [p, p]
+    seen = []
+    real_update = trainer.update
+    trainer.update = lambda rows, step: seen.extend(rows) or real_update(rows, step)
+    trainer.reward = ByParity(trainer.task)
+    trainer.step(0)
+    completions = [tuple(c) for _, c, _ in seen]
+    assert completions[:3] != completions[3:]  # the same prompt twice: two different groups
+
+
+def test_with_several_mini_batches_the_clip_acts_and_raftpp_is_no_longer_raft(tmp_path):
+    def weights(algo: str, k: int):
+        trainer = _trainer(
+            algo=algo, steps=1, mini_batches=k, learning_rate=5e-2, reward=ByParity(create_task("arith"))
+        )
+        history = train(trainer, Run.open(tmp_path / f"{algo}{k}", {"a": algo, "k": k}), progress=False)[
+            "history"
+        ]
+        assert trainer.optimizer.state[next(trainer.model.parameters())]["step"] == k
+        return [p.detach().clone() for p in trainer.model.parameters()], history[0]
+
+    raft1, _ = weights("raft", 1)
+    raftpp1, h1 = weights("raftpp", 1)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(raft1, raftpp1))  # ratio 1: same gradient
+    assert h1["clip_fraction"] == 0
+    raft2, _ = weights("raft", 2)
+    raftpp2, _ = weights("raftpp", 2)
+    assert not all(torch.allclose(a, b, atol=1e-6) for a, b in zip(raft2, raftpp2))
 
 
 @pytest.mark.parametrize("algo", ["grpo", "raft", "raftpp", "reinforce-rej", "reinforce"])

@@ -57,3 +57,12 @@ def test_the_loop_logs_checkpoints_and_resumes_without_duplicate_lines(tmp_path)
     assert [x["step"] for x in lines] == [2, 4, 6]
     assert resumed == history and seconds >= 100.0
     assert lines[-1]["seconds"] >= 100.0
+
+
+def test_a_torn_metrics_line_is_dropped_on_resume(tmp_path):
+    history, saves = [], []
+    _run(tmp_path, 0, 4, history, saves)
+    path = tmp_path / "metrics.jsonl"
+    path.write_text(path.read_text() + '{"step": 6, "lo')  # killed mid-append
+    _run(tmp_path, 4, 6, history[:4], [])
+    assert [json.loads(x)["step"] for x in path.read_text().splitlines()] == [2, 4, 6]

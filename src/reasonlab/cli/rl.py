@@ -30,6 +30,7 @@ def train_cmd(
     with open_run("rl", config_dict(cfg), out=out, overwrite=overwrite, say=console.print) as run:
         summary = run_rl(cfg, task, run, progress=progress, say=console.print)
         folder = run.finish(summary, report_markdown(cfg, summary))
+    (folder / "checkpoint.pt").unlink(missing_ok=True)  # finished: the policy is in model/
     final = ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
     console.print(f"last 10 steps: {final}")
     console.print(f"policy: {folder / 'model'} (curves: {folder / 'curves.png'})")

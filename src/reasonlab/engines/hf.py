@@ -102,7 +102,9 @@ class HFEngine:
 
     def _weights_state(self) -> tuple[tuple[int, int], ...]:
         """Identity and in-place version counter of every parameter: an optimizer step, a
-        load_state_dict or any other in-place write bumps a counter."""
+        load_state_dict or any other in-place tensor op bumps a counter. A best-effort safety net:
+        writes through `p.data` (some optimizers, quantized kernels) bypass the counter, so trainers
+        call update_weights() explicitly (the RL trainer does)."""
         return tuple((id(p), p._version) for p in self.model.parameters())
 
     # ---------------------------------------------------------------- public API

@@ -57,10 +57,12 @@ class TokenScores:
 
 
 def forward_scores(
-    model, batch: PackedBatch, temperature: float = 1.0, with_entropy: bool = True
+    model, batch: PackedBatch, temperature: float = 1.0, with_entropy: bool = True, entropy_grad: bool = True
 ) -> TokenScores:
     """Log-probabilities (and entropies) of each completion token under `model`, from one forward
-    pass. Logits are divided by `temperature` first, as the sampler did when it drew the tokens."""
+    pass. Logits are divided by `temperature` first, as the sampler did when it drew the tokens.
+    entropy_grad=False computes the entropies outside the graph (for logging: saves a [B, C, V]
+    tensor kept for backward)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0 for scoring, got {temperature}")
     positions = (batch.attention_mask.cumsum(-1) - 1).clamp(min=0)
@@ -75,7 +77,8 @@ def forward_scores(
     mask = batch.completion_mask
     logprobs = log_p.gather(-1, targets.unsqueeze(-1)).squeeze(-1) * mask
     if with_entropy:
-        entropies = -(log_p.exp() * log_p).sum(-1) * mask
+        lp = log_p if entropy_grad else log_p.detach()
+        entropies = -(lp.exp() * lp).sum(-1) * mask
     else:
         entropies = torch.zeros_like(logprobs)
     return TokenScores(logprobs, entropies, mask)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from reasonlab.rewards.base import Reward, RewardFunction
@@ -19,7 +20,11 @@ class WeightedSum(RewardFunction):
         self.name = " + ".join(f"{w:g}*{r.name}" for r, w in zip(self.rewards, weights))
 
     def score(self, problem: Problem, completion: str) -> float:
-        return sum(w * r.score(problem, completion) for r, w in zip(self.rewards, self.weights))
+        """Rewards that cannot score this sample (None or NaN) are left out, as TRL's nansum does;
+        NaN only when none can."""
+        parts = [(w, r.score(problem, completion)) for r, w in zip(self.rewards, self.weights)]
+        known = [w * v for w, v in parts if v is not None and not math.isnan(v)]
+        return sum(known) if known else float("nan")
 
     def score_steps(self, problem: Problem, steps: Sequence[str]) -> list[float]:
         per_reward = [r.score_steps(problem, steps) for r in self.rewards]

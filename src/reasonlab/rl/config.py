@@ -73,7 +73,14 @@ class RLConfig(RunInputs):
         default=None,
         metadata={"help": "Elastic Reasoning budget 't,s' for rollouts: t thinking, s solution tokens."},
     )
-    seed: int = field(default=0, metadata={"help": "Seed of the rollouts and the problem order."})
+    mini_batches: int = field(
+        default=1,
+        metadata={
+            "help": "Optimizer steps per rollout batch (verl: train batch / PPO mini-batch). With 1 the "
+            "importance ratio is 1, the clip never acts and raftpp trains as raft."
+        },
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of the rollouts (problems come in task order)."})
     checkpoint_every_s: float = field(
         default=120.0, metadata={"help": "Seconds between checkpoints.", "flag": "--checkpoint-every"}
     )
@@ -112,8 +119,10 @@ class RLConfig(RunInputs):
         choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         choice("scale_rewards", self.scale_rewards, SCALES)
         choice("lr_decay", self.lr_decay, ("constant", "cosine"))
-        if self.num_generations < 1 or self.prompts_per_step < 1 or self.steps < 1:
-            raise ReasonlabError("--num-generations, --prompts-per-step and --steps must be >= 1")
+        if min(self.num_generations, self.prompts_per_step, self.steps, self.mini_batches) < 1:
+            raise ReasonlabError(
+                "--num-generations, --prompts-per-step, --steps and --mini-batches must be >= 1"
+            )
         if self.num_generations == 1 and (self.algo in ("grpo", "reinforce-rej") or self.filter_groups):
             raise ReasonlabError(
                 f"--num-generations 1 with {self.algo}"

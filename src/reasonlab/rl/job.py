@@ -22,6 +22,8 @@ def run_rl(
 ) -> dict:
     """Train (or resume) in `run`; the policy lands in <run>/model, a Hugging Face folder every other
     command loads. Returns the summary written to summary.json."""
+    import os
+
     import torch
 
     from reasonlab.engines import create_engine
@@ -36,6 +38,8 @@ def run_rl(
     model, tokenizer = load_model(
         cfg.model, device=cfg.device, dtype="float32" if cfg.dtype == "auto" else cfg.dtype
     )
+    if cfg.engine == "vllm":  # weight sync reaches the model only in an in-process engine (as TRL's colocate)
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     engine = HFEngine(model, tokenizer) if cfg.engine == "hf" else create_engine(cfg.engine, cfg.model)
     think = detect_think_format(tokenizer, cfg.think_open, cfg.think_close, model_name=cfg.model)
     if cfg.budget is not None:

@@ -56,7 +56,9 @@ def kl_estimate(
 ) -> torch.Tensor:
     """Per-token estimate of KL(pi || ref) from samples of pi (Schulman's k1/k2/k3), clamped to
     +-clamp as verl does. k3 = exp(ref - logp) - (ref - logp) - 1 is verl's "low_var_kl"."""
-    log_ratio = logp - ref_logp
+    # Clamped before exp (as verl): exp of a huge log-ratio is inf, and inf x 0 (the clamp's
+    # gradient) is a NaN gradient.
+    log_ratio = (logp - ref_logp).clamp(-20.0, 20.0)
     if kind == "k1":
         kl = log_ratio
     elif kind == "k2":

@@ -21,13 +21,14 @@ class Response:
 def rollout(
     engine: Engine,
     prompts: list[list[int]],
-    params: SamplingParams,
+    params: SamplingParams | list[SamplingParams],
     think: ThinkFormat,
     budget: ElasticBudget | None = None,
 ) -> list[list[Response]]:
-    """`params.n` responses per prompt. With a budget, thinking stops at t tokens, the close
-    marker's ids are appended (and trained on, as in the Elastic Reasoning code), and the solution
-    gets at most s tokens; `params.max_tokens` then plays no part."""
+    """`params.n` responses per prompt (one params for all prompts, or one per prompt). With a
+    budget, thinking stops at t tokens, the close marker's ids are appended (and trained on, as in
+    the Elastic Reasoning code), and the solution gets at most s tokens; `max_tokens` then plays no
+    part."""
     if budget is None:
         return [
             [Response(list(o.token_ids), o.text, o.finish_reason == "length") for o in request.outputs]

@@ -63,7 +63,8 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
         batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
     for g in range(rewards.shape[0]):
         r = rewards[g][valid[g]].unsqueeze(0)
-        if r.numel() == 0:
+        if r.numel() == 0 or (r.numel() == 1 and rewards.shape[1] > 1):
+            # nothing left to compare against (NaN rewards took the rest): no signal, not a full +-1
             kept[g] = False
             continue
         a = advantages(cfg.algo, r, **kwargs)[0]
@@ -103,7 +104,8 @@ class RLTrainer:
         return [self.task.problem((step * p + i) % len(self.task)) for i in range(p)]
 
     def _score(self, problem: Problem, text: str) -> float:
-        value = float(self.reward.score(problem, text))
+        raw = self.reward.score(problem, text)
+        value = float("nan") if raw is None else float(raw)
         if math.isnan(value):
             self.nan_rewards += 1
             if not self._warned_nan:
@@ -119,13 +121,16 @@ class RLTrainer:
         prompts = [
             chat_prompt_ids(self.tok, p.question, cfg.system_prompt or None, self.think) for p in problems
         ]
-        params = SamplingParams(
-            n=cfg.num_generations,
-            temperature=cfg.temperature,
-            top_p=cfg.top_p,
-            max_tokens=cfg.completion_cap(),
-            seed=derive_seed(cfg.seed, "rl", step),
-        )
+        params = [  # one stream per prompt: a shared seed would give every group the same draws
+            SamplingParams(
+                n=cfg.num_generations,
+                temperature=cfg.temperature,
+                top_p=cfg.top_p,
+                max_tokens=cfg.completion_cap(),
+                seed=derive_seed(cfg.seed, "rl", step, i),
+            )
+            for i in range(len(prompts))
+        ]
         self.model.eval()
         groups = rollout(self.engine, prompts, params, self.think, self.budget)
         t_rollout = time.perf_counter()
@@ -168,43 +173,67 @@ class RLTrainer:
         return {**metrics, **self.update(rows, step), "skipped": 0.0, "seconds_rollout": t_rollout - t0}
 
     def update(self, rows: list[tuple[list[int], list[int], float]], step: int) -> dict[str, float]:
-        """One optimizer step on (prompt, completion, advantage) rows."""
+        """One pass over (prompt, completion, advantage) rows in `mini_batches` optimizer steps. The
+        sampling policy's log-probs are the policy's before the first step: with one mini-batch they
+        equal the current ones (ratio 1, so the clip never acts and RAFT++ is RAFT); with several,
+        the later mini-batches are off-policy and the clip does its work, as in verl's PPO loop."""
         cfg, t0 = self.cfg, time.perf_counter()
         device = next(self.model.parameters()).device
-        batch = pack([r[0] for r in rows], [r[1] for r in rows], self.pad_id, device)
-        adv = torch.tensor([r[2] for r in rows], device=device)
+        k = min(cfg.mini_batches, len(rows))
+        chunks = [rows[i::k] for i in range(k)]  # groups spread over the mini-batches
+        batches = [pack([r[0] for r in c], [r[1] for r in c], self.pad_id, device) for c in chunks]
         with torch.no_grad():
-            ref = forward_scores(self.reference, batch, cfg.temperature, with_entropy=False).logprobs
-        self.model.train()
-        scores = forward_scores(self.model, batch, cfg.temperature)
+            refs = [
+                forward_scores(self.reference, b, cfg.temperature, with_entropy=False).logprobs
+                for b in batches
+            ]
+            olds = (
+                [forward_scores(self.model, b, cfg.temperature, with_entropy=False).logprobs for b in batches]
+                if k > 1
+                else [None]
+            )
         t_scored = time.perf_counter()
-        logp, mask = scores.logprobs, scores.mask
-        if cfg.algo == "raft":
-            per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
-        else:
-            per_token, clipped = clipped_surrogate(logp, logp.detach(), adv, cfg.epsilon, cfg.clip_high)
         cap = cfg.completion_cap() if self.budget is None else sum(cfg.budget_pair()) + 8
-        agg = lambda x: aggregate(x, mask, cfg.loss_type, max_length=cap)  # noqa: E731
-        kl = kl_estimate(logp, ref, cfg.kl_estimator)
-        loss = agg(per_token)
-        if cfg.beta > 0:
-            loss = loss + cfg.beta * agg(kl)
-        if cfg.entropy_coef > 0:
-            loss = loss - cfg.entropy_coef * agg(scores.entropies)
-        loss.backward()
-        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
         set_lr(self.optimizer, self.schedule(step))
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
+        sums = dict.fromkeys(["loss", "kl", "entropy", "clip_fraction", "grad_norm"], 0.0)
+        tokens, skipped_updates = 0, 0
+        self.model.train()
+        for chunk, batch, ref, old in zip(chunks, batches, refs, olds):
+            adv = torch.tensor([r[2] for r in chunk], device=device)
+            scores = forward_scores(self.model, batch, cfg.temperature, entropy_grad=cfg.entropy_coef > 0)
+            logp, mask = scores.logprobs, scores.mask
+            old = logp.detach() if old is None else old
+            if cfg.algo == "raft":
+                per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
+            else:
+                per_token, clipped = clipped_surrogate(logp, old, adv, cfg.epsilon, cfg.clip_high)
+            agg = lambda x, m=mask: aggregate(x, m, cfg.loss_type, max_length=cap)  # noqa: E731
+            kl = kl_estimate(logp, ref, cfg.kl_estimator)
+            loss = agg(per_token)
+            if cfg.beta > 0:
+                loss = loss + cfg.beta * agg(kl)
+            if cfg.entropy_coef > 0:
+                loss = loss - cfg.entropy_coef * agg(scores.entropies)
+            loss.backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
+            if torch.isfinite(grad_norm):
+                self.optimizer.step()
+            else:  # a NaN/inf gradient would poison every weight: skip this update, keep count
+                skipped_updates += 1
+            self.optimizer.zero_grad(set_to_none=True)
+            n = mask.sum().item()
+            tokens += n
+            sums["loss"] += loss.item() / k
+            sums["grad_norm"] += float(grad_norm) / k
+            for key, value in (("kl", kl), ("entropy", scores.entropies), ("clip_fraction", clipped.float())):
+                sums[key] += (value.detach() * mask).sum().item()
         self.model.eval()
         self.sync_engine()
-        token_mean = lambda x: ((x.detach() * mask).sum() / mask.sum().clamp(min=1)).item()  # noqa: E731
+        for key in ("kl", "entropy", "clip_fraction"):
+            sums[key] /= max(1, tokens)
         return {
-            "loss": loss.item(),
-            "kl": token_mean(kl),
-            "entropy": token_mean(scores.entropies),
-            "clip_fraction": token_mean(clipped.float()),
-            "grad_norm": float(grad_norm),
+            **sums,
+            "nonfinite_updates": float(skipped_updates),
             "seconds_scoring": t_scored - t0,
             "seconds_update": time.perf_counter() - t_scored,
         }

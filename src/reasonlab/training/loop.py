@@ -15,7 +15,15 @@ def truncate_metrics(path: Path, after_step: int) -> None:
     """Drop the lines of steps past `after_step`: a resumed run logs them again from its checkpoint."""
     if not path.exists():
         return
-    kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= after_step]
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            step = json.loads(line)["step"]
+        except (ValueError, KeyError, TypeError):
+            break  # a line torn by a kill mid-append, and nothing after it
+        if step > after_step:
+            break
+        kept.append(line)
     write_atomic(path, "".join(line + "\n" for line in kept))
 
 
