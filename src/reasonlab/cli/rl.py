@@ -25,12 +25,11 @@ def train_cmd(
     task = load_task(cfg)
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
-    from reasonlab.rl.job import report_markdown, run_rl
+    from reasonlab.rl.job import final_line, report_markdown, run_rl
 
     with open_run("rl", config_dict(cfg), out=out, overwrite=overwrite, say=console.print) as run:
         summary = run_rl(cfg, task, run, progress=progress, say=console.print)
         folder = run.finish(summary, report_markdown(cfg, summary))
     (folder / "checkpoint.pt").unlink(missing_ok=True)  # finished: the policy is in model/
-    final = ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
-    console.print(f"last 10 steps: {final}")
+    console.print(f"last 10 steps: {final_line(summary)}")
     console.print(f"policy: {folder / 'model'} (curves: {folder / 'curves.png'})")

@@ -59,6 +59,27 @@ def write_json(path: Path, obj: Any) -> None:
     write_atomic(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
+def truncate_jsonl(path: Path, keep: Callable[[dict[str, Any]], bool] = lambda record: True) -> list:
+    """The records of an appended JSONL file up to its first torn line (a kill mid-append leaves
+    half a line) or the first record `keep` refuses; the file is cut after them. [] if absent."""
+    if not path.exists():
+        return []
+    records, good_bytes = [], 0
+    with path.open("rb") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                break
+            if not line.endswith(b"\n") or not keep(record):
+                break
+            records.append(record)
+            good_bytes += len(line)
+    with path.open("r+b") as f:
+        f.truncate(good_bytes)
+    return records
+
+
 def default_run_dir(command: str, config: dict[str, Any], inputs: dict[str, Fingerprint]) -> Path:
     """runs/<command>-<hash>: the same command on the same data lands in (and resumes) the same folder.
 
@@ -157,22 +178,8 @@ class Run:
         return run
 
     def _load_done(self) -> None:
-        path = self.partial / "samples.jsonl"
-        if not path.exists():
-            return
-        good_bytes = 0
-        with path.open("rb") as f:
-            for line in f:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    break  # a line cut by the interruption: drop it and what follows
-                if not line.endswith(b"\n"):
-                    break
-                self._done[str(record["id"])] = record
-                good_bytes += len(line)
-        with path.open("r+b") as f:
-            f.truncate(good_bytes)
+        for record in truncate_jsonl(self.partial / "samples.jsonl"):
+            self._done[str(record["id"])] = record
 
     @property
     def resumed(self) -> int:

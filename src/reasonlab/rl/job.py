@@ -69,8 +69,13 @@ def run_rl(
     }
 
 
+def final_line(summary: dict) -> str:
+    """The last-10-steps means, as the report and the command print them."""
+    return ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
+
+
 def report_markdown(cfg: RLConfig, summary: dict) -> str:
-    final = ", ".join(f"{k} {v:.3f}" for k, v in summary["final"].items())
+    final = final_line(summary)
     return (
         f"# RL: {cfg.algo} on {cfg.model}\n\n"
         f"{cfg.steps} steps x {cfg.prompts_per_step} prompts x {cfg.num_generations} responses, "

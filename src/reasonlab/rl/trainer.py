@@ -1,12 +1,13 @@
-"""One RL step, and the run around it: rollouts -> rewards -> advantages -> one policy update.
+"""One RL step, and the run around it: rollouts -> rewards -> advantages -> policy updates.
 
 Per step: `prompts_per_step` problems, `num_generations` responses each from the engine, which holds
 the very model object being trained (hf) and drops its cached KV when the weights change; rewards
 from a `Reward` (default: the task's verifier as -1/+1, as in the paper, plus an optional format
 reward); advantages by the algorithm; groups dropped where the algorithm or
---filter-groups says; then one teacher-forced pass of the policy (and one of the frozen
-initial policy, for the KL) and one optimizer step. With one PPO epoch the sampling policy's
-log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
+--filter-groups says; then one pass over the batch (one PPO epoch) in `mini_batches` optimizer
+steps, each a teacher-forced pass of the policy, scored against the frozen initial policy for the
+KL. With one mini-batch the sampling policy's log-probabilities equal the current ones, so they are
+not recomputed (old = logp.detach()).
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def revision_pieces(problem: Problem, rng: random.Random, cfg: RevisionTraceConf
         pieces.append(Piece(f"Check: {expr}={computed}, not {raw}.", belief=candidate))
         value = computed % modulus if modulus else computed
         rest = _run(value, ops[i + 1 :], modulus, rng, 0.0)
-        new = str(value) if not rest else _answer(rest, modulus)
+        new = _finish(value, ops[i + 1 :], modulus)
         pieces.append(Piece(f"Wait, {_line(a, op, b, computed, modulus)}", belief=new))
         for a2, op2, b2, _ in rest:
             pieces.append(Piece(format_step(a2, op2, b2, modulus), belief=new))

@@ -8,23 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reasonlab.core.progress import progress_bar
-from reasonlab.core.runs import write_atomic
-
-
-def truncate_metrics(path: Path, after_step: int) -> None:
-    """Drop the lines of steps past `after_step`: a resumed run logs them again from its checkpoint."""
-    if not path.exists():
-        return
-    kept = []
-    for line in path.read_text().splitlines():
-        try:
-            step = json.loads(line)["step"]
-        except (ValueError, KeyError, TypeError):
-            break  # a line torn by a kill mid-append, and nothing after it
-        if step > after_step:
-            break
-        kept.append(line)
-    write_atomic(path, "".join(line + "\n" for line in kept))
+from reasonlab.core.runs import truncate_jsonl
 
 
 def run_steps(
@@ -46,7 +30,10 @@ def run_steps(
     far) goes to `metrics_path`; `save(next_step, seconds)` is called every `checkpoint_every_s`
     seconds (not after the last step: the caller saves the finished state). Returns the seconds
     spent in total, `seconds_before` included."""
-    truncate_metrics(metrics_path, start)
+    # Lines of steps past `start` are logged again from the checkpoint.
+    truncate_jsonl(
+        metrics_path, keep=lambda line: isinstance(line, dict) and line.get("step", start + 1) <= start
+    )
     t0 = last_save = time.perf_counter()
     with progress_bar(total, label, enabled=progress) as advance:
         advance(start)
