@@ -30,13 +30,13 @@ from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import detect_think_format
 from reasonlab.sampling.budget import BudgetedSample, ElasticBudget, budgeted_generate
 from reasonlab.tasks import create_task
+from reasonlab.testbed.traces import CANDIDATE
 
 DOCS = Path("docs/reproductions")
 T_GRID = [8, 16, 24, 32, 48, 64, 96, 128, -1]
 WRAP_T = [16, 32, 48, 64]
 # Qwen3 technical report, section 4.3 (thinking budget): the stop-thinking instruction.
 QWEN3_WRAP = "Considering the limited time by the user, I have to give the solution based on the thinking directly now.\n"
-CANDIDATE = "So the answer is"  # the testbed's candidate-answer line, written after its first pass
 S_GRID = [16, 24, 28, 32, 48]
 # Elastic Reasoning's AIME results (avg@16, official README): (tokens, accuracy) unconstrained and at
 # the tightest budget.

@@ -22,7 +22,6 @@ import argparse
 import dataclasses
 import json
 import math
-import re
 from pathlib import Path
 
 from reasonlab.core.runs import Run, write_atomic, write_json
@@ -33,6 +32,7 @@ from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.testbed.presets import PRESETS
+from reasonlab.testbed.traces import CANDIDATE_LINE
 
 ROLE = {
     "target": "the larger model: the policy that sampling methods, budgets, RL and pruning work on, and "
@@ -137,7 +137,7 @@ def candidate_outcomes(records: list[dict]) -> dict[str, float]:
     )
     for record in records:
         for sample in record["samples"]:
-            found = CANDIDATE.search(sample["text"].split("</think>")[0])
+            found = CANDIDATE_LINE.search(sample["text"].split("</think>")[0])
             if found is None:
                 counts["no candidate"] += 1
                 continue
@@ -145,9 +145,6 @@ def candidate_outcomes(records: list[dict]) -> dict[str, float]:
             counts[f"{first}->{'right' if sample['correct'] else 'wrong'}"] += 1
     total = sum(counts.values())
     return {k: v / total for k, v in counts.items()}
-
-
-CANDIDATE = re.compile(r"So the answer is (-?\d+)\.")
 
 
 def realism_section(summary: dict) -> str:

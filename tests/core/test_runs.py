@@ -44,6 +44,18 @@ def test_a_different_config_starts_over(tmp_path):
     assert Run.open(tmp_path / "run", {"a": 2}).resumed == 0
 
 
+def test_volatile_settings_change_on_a_resume_without_a_restart(tmp_path):
+    run = Run.open(tmp_path / "run", {"a": 1, "every": 60}, volatile=("every",))
+    run.add({"id": "p0"})
+    again = Run.open(tmp_path / "run", {"a": 1, "every": 5}, volatile=("every",))
+    assert again.resumed == 1
+    assert json.loads((again.partial / "config.json").read_text())["every"] == 5
+    assert default_run_dir("x", {"a": 1, "every": 60}, {}, ("every",)) == default_run_dir(
+        "x", {"a": 1, "every": 5}, {}, ("every",)
+    )
+    assert Run.open(tmp_path / "run", {"a": 2, "every": 5}, volatile=("every",)).resumed == 0
+
+
 def test_existing_run_needs_overwrite(tmp_path):
     Run.open(tmp_path / "run", {}).finish({}, "")
     with pytest.raises(ReasonlabError, match="already exists"):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from reasonlab.cli.common import config_from
+from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import Run
 from reasonlab.engines.hf import HFEngine
 from reasonlab.models.loading import load_model
@@ -58,8 +59,21 @@ def test_group_advantages_skip_nan_and_drop_agreeing_groups():
     assert adv[0].tolist() == [1.0, -1.0, 0.0] and adv[1].tolist() == [0.0, 0.0, 0.0]
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), rewards)
     assert kept.all() and adv[1].abs().max() == 0 and adv[0, 0] > 0 > adv[0, 1] and adv[0, 2] == 0
-    _, kept = group_advantages(config_from(RLConfig, {"algo": "grpo", "filter_groups": True}), rewards)
+    _, kept = group_advantages(
+        config_from(RLConfig, {"algo": "grpo", "filter_groups": "zero-variance"}), rewards
+    )
     assert kept.tolist() == [True, False, True]
+    wrong = torch.tensor([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
+    _, kept = group_advantages(
+        config_from(RLConfig, {"algo": "reinforce", "filter_groups": "all-correct"}), wrong
+    )
+    assert kept.tolist() == [False, True, True]
+    _, kept = group_advantages(
+        config_from(RLConfig, {"algo": "reinforce", "filter_groups": "all-wrong"}), wrong
+    )
+    assert kept.tolist() == [True, False, True]
+    with pytest.raises(ReasonlabError, match="--filter-groups 'yes'"):
+        config_from(RLConfig, {"filter_groups": "yes"}).validate()
     # one reward left by NaNs: nothing to compare it with, so no +-1 advantage
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), torch.tensor([[1.0, float("nan")]]))
     assert kept.tolist() == [False] and adv.abs().sum() == 0

@@ -37,11 +37,31 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
             assert x.loss
             if x.text.startswith("Check: "):
                 a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
-                expr, value = x.text.removeprefix("Check: ").split(",")[0].split(" ")[0].split("=")
-                assert int(value) == apply_op(a, op, b, None)[0] == eval(expr)
+                expr, route, value = _check_parts(x.text)
+                assert expr == f"{a}{op}{b}" and value == apply_op(a, op, b, None)[0] == eval(route)
                 checks += 1
-                disagreements += int(value) != claimed
+                disagreements += value != claimed
     assert 0.2 < disagreements / checks < 0.4  # about p_step_slip: the copy shortcut would fail often
+
+
+def _check_parts(text: str) -> tuple[str, str, int]:
+    """(step checked, last line of the route, value) of "Check: 82*3 = 80*3 + 2*3 = 240+6 = 246 ok"."""
+    body = text.removeprefix("Check: ").split(",")[0].removesuffix(" ok")
+    parts = body.split(" = ")
+    return parts[0], parts[-2], int(parts[-1])
+
+
+def test_a_check_splits_the_step_into_tens_and_ones():
+    from reasonlab.testbed.revision_traces import check_expression
+
+    assert check_expression(82, "*", 3) == ("82*3 = 80*3 + 2*3 = 240+6", 246)
+    assert check_expression(12, "-", 45) == ("12-45 = 10-40 + 2-5 = -30-3", -33)
+    assert check_expression(5, "+", 7) == ("5+7", 12)  # nothing to split: recomputed as it is
+    for a in range(-30, 120):
+        for b in range(1, 100):
+            for op in "+-*":
+                expr, value = check_expression(a, op, b)
+                assert value == apply_op(a, op, b, None)[0] == eval(expr.split(" = ")[-1])
 
 
 def _checks_before(pieces, i: int) -> int:
@@ -86,7 +106,7 @@ def test_a_caught_slip_is_redone_with_the_checks_value_and_the_rest_recomputed()
         assert ", not " in texts[wait - 1] and wait - 1 == texts.index(
             next(t for t in texts if t.startswith("Check: "))
         )  # every step slips, so the first check already disagrees
-        checked = int(texts[wait - 1].split("=")[1].split(",")[0])
+        checked = _check_parts(texts[wait - 1])[2]
         a, op, b, raw, value = parse_step(texts[wait].removeprefix("Wait, "))
         assert raw == checked == apply_op(a, op, b, 100)[0]
         assert _final(pieces) == p.answer  # the slip was the first step and all after it is exact

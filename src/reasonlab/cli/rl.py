@@ -25,9 +25,19 @@ def train_cmd(
     task = load_task(cfg)
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
+    from reasonlab.models.loading import resolve_model_path
+    from reasonlab.rl.config import NOT_RECIPE
     from reasonlab.rl.job import final_line, report_markdown, run_rl
 
-    with open_run("rl", config_dict(cfg), out=out, overwrite=overwrite, say=console.print) as run:
+    with open_run(
+        "rl",
+        config_dict(cfg),
+        out=out,
+        inputs={"model": resolve_model_path(cfg.model)},  # a resume on other weights is refused
+        overwrite=overwrite,
+        volatile=NOT_RECIPE,
+        say=console.print,
+    ) as run:
         summary = run_rl(cfg, task, run, progress=progress, say=console.print)
         folder = run.finish(summary, report_markdown(cfg, summary))
     (folder / "checkpoint.pt").unlink(missing_ok=True)  # finished: the policy is in model/

@@ -20,6 +20,6 @@ def save_figure(fig, path: Path) -> None:
     write_atomic(Path(path), buf.getvalue())
 
 
-def new_figure(width: float = 6.0, height: float = 4.0, ncols: int = 1):
-    """(figure, axes): one axes, or a row of `ncols`."""
-    return plt.subplots(1, ncols, figsize=(width, height))
+def new_figure(width: float = 6.0, height: float = 4.0, ncols: int = 1, nrows: int = 1):
+    """(figure, axes): one axes, a row of `ncols`, or an `nrows` x `ncols` grid."""
+    return plt.subplots(nrows, ncols, figsize=(width, height))

@@ -80,12 +80,19 @@ def truncate_jsonl(path: Path, keep: Callable[[dict[str, Any]], bool] = lambda r
     return records
 
 
-def default_run_dir(command: str, config: dict[str, Any], inputs: dict[str, Fingerprint]) -> Path:
+def _recipe(config: dict[str, Any], volatile: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in volatile}
+
+
+def default_run_dir(
+    command: str, config: dict[str, Any], inputs: dict[str, Fingerprint], volatile: tuple[str, ...] = ()
+) -> Path:
     """runs/<command>-<hash>: the same command on the same data lands in (and resumes) the same folder.
 
     The hash covers the config and the inputs' contents (sha256, not mtime: `touch` or a fresh clone
     keeps the name); edited data gets a new folder instead of stale results. Without input files it
     is the config's hash alone, as before inputs were fingerprinted."""
+    config = _recipe(config, volatile)
     keyed = {**config, "inputs": {k: v["sha256"] for k, v in inputs.items()}} if inputs else config
     digest = hashlib.sha1(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:8]
     return Path(f"runs/{command}-{digest}")
@@ -145,10 +152,12 @@ class Run:
         overwrite: bool = False,
         inputs: dict[str, Fingerprint] | None = None,
         resumes: bool = True,
+        volatile: tuple[str, ...] = (),
     ) -> Run:
         """Create `<out>.partial/`, or reopen it to resume when it was left by the same config on the
         same input contents. A partial of another config starts over; one whose inputs changed is
-        refused (naming the file) unless `overwrite`; a job that cannot resume always starts over."""
+        refused (naming the file) unless `overwrite`; a job that cannot resume always starts over.
+        `volatile` config keys (how often to checkpoint, which device) may change on a resume."""
         # Compared as JSON reads it back: a tuple in a config (recsys ks) is a list in config.json.
         config = json.loads(json.dumps(config))
         run = cls(Path(out), config, inputs)
@@ -163,7 +172,7 @@ class Run:
         if config_path.exists():
             previous = json.loads(config_path.read_text())
             before = previous.pop("inputs", {})
-            if previous != config or not resumes:
+            if _recipe(previous, volatile) != _recipe(config, volatile) or not resumes:
                 # A different job (or one that cannot resume) left this partial folder: start over
                 # rather than mix results.
                 shutil.rmtree(run.partial)
@@ -237,6 +246,7 @@ def open_run(
     inputs: dict[str, str | Path | None] | None = None,
     overwrite: bool = False,
     resumes: bool = True,
+    volatile: tuple[str, ...] = (),
     unit: str = "problems",
     say: Callable[[str], None] = print,
 ) -> Iterator[Run]:
@@ -249,8 +259,10 @@ def open_run(
     RunInterrupted carrying the one line to print; a partial folder that holds nothing but its
     config, or that belongs to a job which cannot resume, is removed when the block fails."""
     fingerprints = input_fingerprints(inputs or {})
-    folder = Path(out) if out else default_run_dir(command, config, fingerprints)
-    run = Run.open(folder, config, overwrite=overwrite, inputs=fingerprints, resumes=resumes)
+    folder = Path(out) if out else default_run_dir(command, config, fingerprints, volatile)
+    run = Run.open(
+        folder, config, overwrite=overwrite, inputs=fingerprints, resumes=resumes, volatile=volatile
+    )
     if run.resumed:
         say(f"resuming: {run.resumed} {unit} already done in {run.partial}")
     elif resumes and any(run.partial.glob("checkpoint*")):

@@ -26,14 +26,33 @@ def has_variance(rewards: torch.Tensor, tol: float = 0.0) -> torch.Tensor:
     return rewards.var(dim=1, unbiased=False) > tol
 
 
-def grpo(rewards: torch.Tensor, eps: float = 1e-6, scale: str = "group") -> torch.Tensor:
-    """(r - group mean) / (group std + eps). scale="batch" divides by the std of all rewards,
-    "none" does not divide (Dr. GRPO), as TRL's scale_rewards."""
+def dropped_groups(rewards: torch.Tensor, rule: str) -> torch.Tensor:
+    """[G] bool: groups a filter rule drops. zero-variance: all rewards agree; all-correct /
+    all-wrong: they agree at a reward > 0 / <= 0 (+1 / -1 with the paper's rewards, 1 / 0 with a
+    0/1 verifier). Reinforce-Rej is zero-variance; the paper's ablations drop one side only."""
+    agree = ~has_variance(rewards)
+    if rule == "none":
+        return torch.zeros_like(agree)
+    if rule == "zero-variance":
+        return agree
+    if rule == "all-correct":
+        return agree & (rewards[:, 0] > 0)
+    if rule == "all-wrong":
+        return agree & (rewards[:, 0] <= 0)
+    raise ValueError(f"unknown group filter {rule!r}")
+
+
+def grpo(
+    rewards: torch.Tensor, eps: float = 1e-6, scale: str = "group", batch_std: torch.Tensor | None = None
+) -> torch.Tensor:
+    """(r - group mean) / (group std + eps). scale="batch" divides by the std of all rewards of
+    the batch (`batch_std` when the caller passes the groups one by one), "none" does not divide
+    (Dr. GRPO), as TRL's scale_rewards."""
     centred = rewards - (rewards.mean(dim=1, keepdim=True) if rewards.shape[1] > 1 else 0)
     if scale == "group":
         return centred / (group_std(rewards).unsqueeze(1) + eps)
     if scale == "batch":
-        return centred / (rewards.std() + eps)
+        return centred / ((rewards.std() if batch_std is None else batch_std) + eps)
     if scale == "none":
         return centred
     raise ValueError(f"scale must be group, batch or none, got {scale!r}")

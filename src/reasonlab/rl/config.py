@@ -13,6 +13,9 @@ ALGORITHMS = ("grpo", "raft", "raftpp", "reinforce-rej", "reinforce")
 AGGREGATIONS = ("token-mean", "seq-mean", "sum-norm")
 KL_ESTIMATORS = ("k1", "k2", "k3")
 SCALES = ("group", "batch", "none")
+GROUP_FILTERS = ("none", "zero-variance", "all-correct", "all-wrong")
+# Settings that may change between a run and its resume without changing what it trains.
+NOT_RECIPE = ("checkpoint_every_s", "device")
 # TRL's loss_type names for the same aggregations.
 TRL_LOSS_TYPES = {"grpo": "seq-mean", "bnpo": "token-mean", "dapo": "token-mean", "dr_grpo": "sum-norm"}
 
@@ -53,9 +56,13 @@ class RLConfig(RunInputs):
         default="group", metadata={"help": "GRPO's std division: group, batch or none."}
     )
     entropy_coef: float = field(default=0.0, metadata={"help": "Entropy bonus coefficient."})
-    filter_groups: bool = field(
-        default=False,
-        metadata={"help": "Drop groups whose rewards all agree (variance 0), for any algorithm."},
+    filter_groups: str = field(
+        default="none",
+        metadata={
+            "help": "Drop groups, for any algorithm: zero-variance (rewards all agree, as Reinforce-Rej "
+            "does), all-correct or all-wrong (agreeing at a reward > 0 or <= 0: the paper's ablations), "
+            "or none."
+        },
     )
     format_weight: float = field(
         default=0.0, metadata={"help": "Weight of the format reward added to the +-1 verifier reward."}
@@ -118,15 +125,17 @@ class RLConfig(RunInputs):
         choice("loss_type", self.loss_type, AGGREGATIONS)
         choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         choice("scale_rewards", self.scale_rewards, SCALES)
+        choice("filter_groups", self.filter_groups, GROUP_FILTERS)
         choice("lr_decay", self.lr_decay, ("constant", "cosine"))
         if min(self.num_generations, self.prompts_per_step, self.steps, self.mini_batches) < 1:
             raise ReasonlabError(
                 "--num-generations, --prompts-per-step, --steps and --mini-batches must be >= 1"
             )
-        if self.num_generations == 1 and (self.algo in ("grpo", "reinforce-rej") or self.filter_groups):
+        filtered = self.filter_groups != "none"
+        if self.num_generations == 1 and (self.algo in ("grpo", "reinforce-rej") or filtered):
             raise ReasonlabError(
                 f"--num-generations 1 with {self.algo}"
-                + (" and --filter-groups" if self.filter_groups else "")
+                + (f" and --filter-groups {self.filter_groups}" if filtered else "")
                 + ": a group of one has no spread to compare against; use at least 2"
             )
         if self.learning_rate <= 0 or self.temperature <= 0:

@@ -28,8 +28,8 @@ from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.scoring import forward_scores, pack
 from reasonlab.models.think import ThinkFormat
 from reasonlab.rewards import FormatReward, Reward, VerifierReward, WeightedSum
-from reasonlab.rl.advantages import advantages, has_variance
-from reasonlab.rl.config import RLConfig
+from reasonlab.rl.advantages import advantages, dropped_groups
+from reasonlab.rl.config import NOT_RECIPE, RLConfig
 from reasonlab.rl.losses import aggregate, clipped_surrogate, kl_estimate, likelihood_loss
 from reasonlab.rl.rollout import rollout
 from reasonlab.sampling.budget import ElasticBudget
@@ -37,9 +37,6 @@ from reasonlab.tasks.base import Problem, Task
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
 from reasonlab.training.loop import run_steps
 from reasonlab.training.schedule import WarmupCosine, set_lr
-
-# Settings that may change between a run and its resume without changing what it trains.
-NOT_RECIPE = ("checkpoint_every_s", "device")
 
 
 def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
@@ -54,26 +51,24 @@ def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
 def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """([G, n] advantages, [G] kept groups). NaN rewards (a reward that could not score) get
     advantage 0 and stay out of their group's statistics. A group is dropped when its rewards all
-    agree and the algorithm (Reinforce-Rej) or --filter-groups asks for it."""
+    agree and the algorithm (Reinforce-Rej) or --filter-groups asks for it (that rule may drop one
+    side only: all-correct or all-wrong groups)."""
     valid = ~torch.isnan(rewards)
     adv = torch.zeros_like(rewards)
     kept = torch.ones(rewards.shape[0], dtype=torch.bool)
-    kwargs = {"scale": cfg.scale_rewards} if cfg.algo == "grpo" else {}
-    if cfg.algo == "grpo" and cfg.scale_rewards == "batch":
-        kwargs["scale"] = "none"
+    kwargs = {}
+    if cfg.algo == "grpo":
         batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
+        kwargs = {"scale": cfg.scale_rewards, "batch_std": batch_std}
     for g in range(rewards.shape[0]):
         r = rewards[g][valid[g]].unsqueeze(0)
         if r.numel() == 0 or (r.numel() == 1 and rewards.shape[1] > 1):
             # nothing left to compare against (NaN rewards took the rest): no signal, not a full +-1
             kept[g] = False
             continue
-        a = advantages(cfg.algo, r, **kwargs)[0]
-        if cfg.algo == "grpo" and cfg.scale_rewards == "batch":
-            a = a / (batch_std + 1e-6)
-        adv[g][valid[g]] = a
-        if cfg.algo == "reinforce-rej" or cfg.filter_groups:
-            kept[g] = bool(has_variance(r)[0])
+        adv[g][valid[g]] = advantages(cfg.algo, r, **kwargs)[0]
+        for rule in ("zero-variance" if cfg.algo == "reinforce-rej" else "none", cfg.filter_groups):
+            kept[g] &= not bool(dropped_groups(r, rule)[0])
     return adv, kept
 
 
@@ -94,6 +89,8 @@ class RLTrainer:
         self.schedule = WarmupCosine(cfg.learning_rate, cfg.warmup_steps, cfg.steps, floor)
         pair = cfg.budget_pair()
         self.budget = ElasticBudget(thinking=pair[0], solution=pair[1]) if pair else None
+        # The longest completion a rollout can return: the normaliser of the "sum-norm" loss.
+        self.cap = cfg.completion_cap() if pair is None else pair[0] + len(think.close_ids or ()) + pair[1]
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.nan_rewards = 0
         self.warn: Callable[[str], None] = print
@@ -194,7 +191,6 @@ class RLTrainer:
                 else [None]
             )
         t_scored = time.perf_counter()
-        cap = cfg.completion_cap() if self.budget is None else sum(cfg.budget_pair()) + 8
         set_lr(self.optimizer, self.schedule(step))
         sums = dict.fromkeys(["loss", "kl", "entropy", "clip_fraction", "grad_norm"], 0.0)
         tokens, skipped_updates = 0, 0
@@ -208,7 +204,7 @@ class RLTrainer:
                 per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
             else:
                 per_token, clipped = clipped_surrogate(logp, old, adv, cfg.epsilon, cfg.clip_high)
-            agg = lambda x, m=mask: aggregate(x, m, cfg.loss_type, max_length=cap)  # noqa: E731
+            agg = lambda x, m=mask: aggregate(x, m, cfg.loss_type, max_length=self.cap)  # noqa: E731
             kl = kl_estimate(logp, ref, cfg.kl_estimator)
             loss = agg(per_token)
             if cfg.beta > 0:

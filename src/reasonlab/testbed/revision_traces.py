@@ -5,18 +5,23 @@ answers change along the trace: a candidate is reached part way, then a check co
 real mistake, misses one, or raises a false alarm and talks the model out of a right answer. The
 traces of `traces.py` recompute every step the same way, so a model trained on them repeats its own
 mistakes in the "check", settles its answer by mid-trace, and every later cut answers the same.
-Here each step is checked by computing it in another order:
+Here each step is checked by another route, tens and ones apart:
 
     37+45=82                          first pass, one step per block; a step can be wrong
     82*3=256 -> 56
     56-18=38
     So the answer is 38.              candidate answer
-    Check: 45+37=82 ok                each step computed again in another order: b+a, b*a, -b+a
-    Check: 3*82=246, not 256.         a disagreement: the check is trusted...
+    Check: 37+45 = 30+40 + 7+5 = 70+12 = 82 ok
+    Check: 82*3 = 80*3 + 2*3 = 240+6 = 246, not 256.    a disagreement: the check is trusted...
     Wait, 82*3=246 -> 46              ...the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
-    </think>\\n\\nThe answer is \\boxed{28}.
+    </think>\n\nThe answer is \boxed{28}.
+
+A check first computed the step in another order (3*82 for 82*3); a trained model then wrote the
+claimed number in 315 of 331 checks of its wrong steps: where it cannot compute a product it
+slipped on, the number in its context is its best guess. Split into easy parts, with the claimed
+number nowhere in the route, the check is a computation the model can do.
 
 First-pass slips get no loss, so the model does not learn to make them; they are there so that
 checks have real mistakes to catch. Checks are always right in the data and always trained: when
@@ -34,7 +39,7 @@ from dataclasses import dataclass
 
 from reasonlab.tasks.arith import apply_op, format_step
 from reasonlab.tasks.base import Problem
-from reasonlab.testbed.traces import Piece
+from reasonlab.testbed.traces import CANDIDATE, Piece, candidate_line
 
 _SLIPS = (-20, -10, -2, -1, 1, 2, 10, 20)
 
@@ -56,9 +61,10 @@ class RevisionTraceConfig:
     def describe(self) -> str:
         """The traces in a sentence or three, for the model cards."""
         return (
-            "a first pass of steps, a candidate answer, then a check of every step computed in another "
-            'order (b+a, b*a, -b+a). A check that disagrees is trusted ("Check: 3*82=246, not 256." '
-            '"Wait, 82*3=246 -> 46"): the step is redone with its value and the rest recomputed. '
+            "a first pass of steps, a candidate answer, then a check of every step recomputed in easy "
+            'parts, tens and ones apart ("Check: 82*3 = 80*3 + 2*3 = 240+6 = 246, not 256."). A check '
+            'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
+            "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
             "mistakes to catch; checks are always right in the data, so the model's misses and false "
             f"alarms are its own arithmetic errors. {self.p_skip_check:.0%} of traces stop at the first "
@@ -81,13 +87,24 @@ def _line(a: int, op: str, b: int, raw: int, modulus: int | None) -> str:
 
 
 def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
-    """The same step computed in another order, and its exact value: b+a, b*a, and -b+a for a-b.
-    Its value is the step's raw result, so a disagreement also says what the step should have been."""
-    if op == "+":
-        return f"{b}+{a}", a + b
+    """The step recomputed by another route, in small parts, and its exact value. Tens and ones
+    apart: 37+45 = 30+40 + 7+5 = 70+12; 82-37 = 80-30 + 2-7 = 50-5; 82*3 = 80*3 + 2*3 = 240+6.
+    Each part is easy, so a model that slips on the step in one go can get it right here, and the
+    claimed result appears nowhere in the route, so it cannot be copied into it. Parts that are
+    0 op 0 (or 0*b) are left out; a step with one part left is simply recomputed. The value is the
+    step's raw result, so a disagreement also says what the step should have been."""
+    sign = -1 if a < 0 else 1
+    tens, ones = sign * (abs(a) // 10 * 10), sign * (abs(a) % 10)
     if op == "*":
-        return f"{b}*{a}", a * b
-    return f"-{b}+{a}", a - b
+        parts = [(x, b) for x in (tens, ones) if x != 0]
+    else:
+        parts = [(x, y) for x, y in ((tens, b // 10 * 10), (ones, b % 10)) if (x, y) != (0, 0)]
+    value = apply_op(a, op, b, None)[0]
+    if len(parts) < 2:
+        return f"{a}{op}{b}", value
+    (x1, y1), (x2, y2) = parts
+    left, right = apply_op(x1, op, y1, None)[0], apply_op(x2, op, y2, None)[0]
+    return f"{a}{op}{b} = {x1}{op}{y1} + {x2}{op}{y2} = {left}{right:+d}", value
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:
@@ -129,23 +146,23 @@ def revision_pieces(problem: Problem, rng: random.Random, cfg: RevisionTraceConf
             Piece(_line(a, op, b, raw, modulus), loss=right, belief=_finish(value, ops[i + 1 :], modulus))
         )
     candidate = _answer(steps, modulus)
-    pieces.append(Piece(f"So the answer is {candidate}.", belief=candidate))
+    pieces.append(Piece(candidate_line(candidate), belief=candidate))
     if rng.random() < cfg.p_skip_check:
         return pieces
     for i, (a, op, b, raw) in enumerate(steps):
         expr, computed = check_expression(a, op, b)
         if computed == raw:
-            pieces.append(Piece(f"Check: {expr}={computed} ok", belief=candidate))
+            pieces.append(Piece(f"Check: {expr} = {computed} ok", belief=candidate))
             continue
         # The check disagrees: trust it, redo the step with its value and recompute the rest.
-        pieces.append(Piece(f"Check: {expr}={computed}, not {raw}.", belief=candidate))
+        pieces.append(Piece(f"Check: {expr} = {computed}, not {raw}.", belief=candidate))
         value = computed % modulus if modulus else computed
         rest = _run(value, ops[i + 1 :], modulus, rng, 0.0)
         new = _finish(value, ops[i + 1 :], modulus)
         pieces.append(Piece(f"Wait, {_line(a, op, b, computed, modulus)}", belief=new))
         for a2, op2, b2, _ in rest:
             pieces.append(Piece(format_step(a2, op2, b2, modulus), belief=new))
-        pieces.append(Piece(f"So the answer is {new}.", belief=new))
+        pieces.append(Piece(candidate_line(new), belief=new))
         return pieces
     pieces.append(Piece(f"Confirmed: {candidate}.", belief=candidate))
     return pieces
@@ -164,7 +181,7 @@ def outcome_shares(
     differs_at_half = cut_right_final_wrong = 0
     for problem in problems:
         pieces = revision_pieces(problem, rng, cfg)
-        first = next(p.belief for p in pieces if p.text.startswith("So the answer is"))
+        first = next(p.belief for p in pieces if p.text.startswith(CANDIDATE))
         final = pieces[-1].belief
         right_first, right_final = first == problem.answer, final == problem.answer
         counts[f"{'right' if right_first else 'wrong'}->{'right' if right_final else 'wrong'}"] += 1

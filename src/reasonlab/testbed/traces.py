@@ -25,10 +25,18 @@ That is what gives accuracy under truncation a realistic rise with depth.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from reasonlab.tasks.arith import ArithTask, apply_op, format_step
 from reasonlab.tasks.base import Problem
+
+CANDIDATE = "So the answer is"  # the line that states a candidate answer in the thinking
+CANDIDATE_LINE = re.compile(rf"{CANDIDATE} (-?\d+)\.")  # what analyses of the traces look for
+
+
+def candidate_line(answer: str) -> str:
+    return f"{CANDIDATE} {answer}."
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,7 @@ def reasoning_pieces(problem: Problem, rng: random.Random, cfg: TraceConfig) -> 
     for i, line in enumerate(lines):
         wrong = mistake_at is not None and i >= mistake_at
         pieces.append(Piece(line, loss=(i != mistake_at), belief=first_answer if wrong else answer))
-    pieces.append(Piece(f"So the answer is {first_answer}.", belief=first_answer))
+    pieces.append(Piece(candidate_line(first_answer), belief=first_answer))
     if mistake_at is None and rng.random() < cfg.p_skip_check:
         return pieces
     correct_lines = ArithTask().reference_steps(problem)
@@ -109,7 +117,7 @@ def reasoning_pieces(problem: Problem, rng: random.Random, cfg: TraceConfig) -> 
             pieces.append(Piece(f"Wait, I had {values[i]}. It is {m['values'][i]}.", belief=answer))
     pieces.append(
         Piece(
-            f"So the answer is {answer}." if mistake_at is not None else f"Confirmed: {answer}.",
+            candidate_line(answer) if mistake_at is not None else f"Confirmed: {answer}.",
             belief=answer,
         )
     )
