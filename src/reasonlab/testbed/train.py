@@ -32,6 +32,7 @@ from reasonlab.testbed.random_model import random_llama_config
 from reasonlab.testbed.tokenizer import build_tokenizer
 from reasonlab.testbed.traces import build_example
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
+from reasonlab.training.distributed import DataParallel
 from reasonlab.training.loop import run_steps
 from reasonlab.training.model_folder import save_model_folder
 from reasonlab.training.schedule import WarmupCosine, set_lr
@@ -203,6 +204,7 @@ def train(
     preset, total = cfg.preset(), cfg.total_steps()
     out, work = cfg.out_path(), cfg.work_path()
     check_model_out(out, work, overwrite)
+    dp = DataParallel.from_env()
     bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_by_default()
     tokenizer = build_tokenizer()
     close_id = tokenizer.convert_tokens_to_ids("</think>")
@@ -228,7 +230,8 @@ def train(
     averaged = AveragedModel(model) if preset.average_from is not None else None
     if averaged is not None and saved is not None and saved.get("averaged") is not None:
         averaged.load_state_dict(saved["averaged"])
-    write_json(work / "train_config.json", state)
+    if dp.is_main:
+        write_json(work / "train_config.json", state)
     model.train()
     forward_backward = make_train_step(model, bf16, cfg.compile)
     batches = BatchStream(preset, cfg.seed, tokenizer, task, close_id)
@@ -239,7 +242,14 @@ def train(
         nonlocal tokens
         set_lr(optimizer, lr(step))
         ids, labels = batches.batch(step)
+        weight = 1.0
+        if dp.world > 1:  # this process's rows, weighted by their share of the trained tokens
+            rows = dp.rows(ids.shape[0])
+            weight = trained_tokens(labels[rows]) / trained_tokens(labels)
+            ids, labels = ids[rows], labels[rows]
         loss = forward_backward(ids, labels)
+        dp.reduce_gradients(model, weight)
+        loss = torch.tensor(dp.sum(loss.item() * weight)) if dp.world > 1 else loss
         apply_update(model, optimizer)
         if averaged is not None and step + 1 > preset.average_from:
             averaged.update_parameters(model)
@@ -260,6 +270,7 @@ def train(
         seconds_before=spent,
         label=f"training {cfg.model}",
         progress=progress,
+        writes=dp.is_main,
     )
     final = averaged.module if averaged is not None and averaged.n_averaged > 0 else model
     final.eval()
@@ -279,8 +290,9 @@ def train(
         write_json(folder / "training_log.json", log)
         plot_loss(history, folder / "loss_curve.png", cfg.model, preset.average_from)
 
-    save_model_folder(final, tokenizer, out, extras)
-    save(total, seconds)
+    if dp.is_main:
+        save_model_folder(final, tokenizer, out, extras)
+        save(total, seconds)
     return out
 
 
@@ -297,6 +309,11 @@ def make_train_step(
         return loss.detach()
 
     return torch.compile(step, dynamic=True) if compile_ else step
+
+
+def trained_tokens(labels: torch.Tensor) -> int:
+    """Tokens the loss is taken over (labels shift by one inside the model; -100 is masked)."""
+    return int((labels[:, 1:] != -100).sum())
 
 
 def apply_update(model: LlamaForCausalLM, optimizer: torch.optim.Optimizer) -> None:
