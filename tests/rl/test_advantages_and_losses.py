@@ -34,11 +34,14 @@ def test_raft_and_raftpp_keep_positive_rewards_only():
     assert approx(advantages("raft", r), [[0, 1, 1]]) and approx(advantages("raftpp", r), [[0, 1, 1]])
 
 
-def test_reinforce_rej_drops_groups_that_agree_and_keeps_raw_rewards():
+def test_reinforce_rej_zeroes_groups_that_agree_and_keeps_raw_rewards():
     r = torch.tensor([[-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0], [0.3, 0.3]])
     assert approx(advantages("reinforce-rej", r), [[-1, 1], [0, 0], [0, 0], [0, 0]])
     assert approx(advantages("reinforce", r), r.tolist())
     assert has_variance(r).tolist() == [True, False, False, False]  # also the continuous 0.3 / 0.3
+    # the paper's ablations: reject one side only
+    assert approx(advantages("reinforce-rej", r, reject="all-correct"), [[-1, 1], [0, 0], [-1, -1], [0, 0]])
+    assert approx(advantages("reinforce-rej", r, reject="all-wrong"), [[-1, 1], [1, 1], [0, 0], [0.3, 0.3]])
 
 
 def test_unknown_algorithm_and_bad_shapes_are_refused():
@@ -56,6 +59,16 @@ def test_clipped_surrogate_takes_the_pessimistic_branch():
     assert clipped.squeeze(-1).tolist() == [True, False, False, True]
     high, _ = clipped_surrogate(logp.T, old.T, torch.ones(4), clip_low=0.2, clip_high=0.28)
     assert high[0].item() == pytest.approx(-1.28)  # DAPO's clip-higher
+
+
+def test_dual_clip_caps_the_loss_of_negative_advantages_only():
+    logp = torch.log(torch.tensor([[5.0], [5.0], [0.5]]))  # ratios 5, 5, 0.5
+    old = torch.zeros(3, 1)
+    adv = torch.tensor([-1.0, 1.0, -1.0])
+    plain, _ = clipped_surrogate(logp, old, adv)
+    dual, _ = clipped_surrogate(logp, old, adv, dual_clip=3.0)
+    assert approx(plain.squeeze(-1), [5.0, -1.2, 0.8])
+    assert approx(dual.squeeze(-1), [3.0, -1.2, 0.8])  # -A c = 3 caps -A s = 5; A > 0 untouched
 
 
 def test_likelihood_loss_weights_log_probs_by_the_advantage():

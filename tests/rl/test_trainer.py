@@ -55,7 +55,7 @@ def test_trl_loss_type_names_map_onto_ours():
 def test_group_advantages_skip_nan_and_drop_agreeing_groups():
     rewards = torch.tensor([[1.0, -1.0, float("nan")], [1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "reinforce-rej"}), rewards)
-    assert kept.tolist() == [True, False, True]
+    assert kept.all()  # rejected groups stay in the batch with advantage 0, as the official code
     assert adv[0].tolist() == [1.0, -1.0, 0.0] and adv[1].tolist() == [0.0, 0.0, 0.0]
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), rewards)
     assert kept.all() and adv[1].abs().max() == 0 and adv[0, 0] > 0 > adv[0, 1] and adv[0, 2] == 0
@@ -74,6 +74,12 @@ def test_group_advantages_skip_nan_and_drop_agreeing_groups():
     assert kept.tolist() == [True, False, True]
     with pytest.raises(ReasonlabError, match="--filter-groups 'yes'"):
         config_from(RLConfig, {"filter_groups": "yes"}).validate()
+    with pytest.raises(ReasonlabError, match="--reject applies to --algo reinforce-rej"):
+        config_from(RLConfig, {"algo": "grpo", "reject": "all-correct"}).validate()
+    adv, kept = group_advantages(
+        config_from(RLConfig, {"algo": "reinforce-rej", "reject": "all-correct"}), wrong
+    )
+    assert kept.all() and adv.tolist() == [[0.0, 0.0], [-1.0, -1.0], [1.0, -1.0]]
     # one reward left by NaNs: nothing to compare it with, so no +-1 advantage
     adv, kept = group_advantages(config_from(RLConfig, {"algo": "grpo"}), torch.tensor([[1.0, float("nan")]]))
     assert kept.tolist() == [False] and adv.abs().sum() == 0

@@ -63,9 +63,11 @@ def raft(rewards: torch.Tensor) -> torch.Tensor:
     return rewards.clamp(min=0)
 
 
-def reinforce_rej(rewards: torch.Tensor) -> torch.Tensor:
-    """The raw reward, zeroed for groups whose rewards all agree (all right or all wrong)."""
-    return rewards * has_variance(rewards).unsqueeze(1).to(rewards.dtype)
+def reinforce_rej(rewards: torch.Tensor, reject: str = "zero-variance") -> torch.Tensor:
+    """The raw reward, zeroed for the groups `reject` names: by default those whose rewards all
+    agree (all right or all wrong). The paper's ablations reject one side only (all-correct or
+    all-wrong). As in the official estimator, rejected groups keep advantage 0 and stay in the batch."""
+    return rewards * (~dropped_groups(rewards, reject)).unsqueeze(1).to(rewards.dtype)
 
 
 def reinforce(rewards: torch.Tensor) -> torch.Tensor:
@@ -82,7 +84,7 @@ def advantages(algo: str, rewards: torch.Tensor, **kwargs) -> torch.Tensor:
     if algo in ("raft", "raftpp"):
         return raft(rewards)
     if algo == "reinforce-rej":
-        return reinforce_rej(rewards)
+        return reinforce_rej(rewards, **kwargs)
     if algo == "reinforce":
         return reinforce(rewards)
     raise ValueError(f"unknown algorithm {algo!r} (choose from {', '.join(ALGORITHMS)})")

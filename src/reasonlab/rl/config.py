@@ -59,9 +59,22 @@ class RLConfig(RunInputs):
     filter_groups: str = field(
         default="none",
         metadata={
-            "help": "Drop groups, for any algorithm: zero-variance (rewards all agree, as Reinforce-Rej "
-            "does), all-correct or all-wrong (agreeing at a reward > 0 or <= 0: the paper's ablations), "
-            "or none."
+            "help": "Drop groups from the batch, for any algorithm (DAPO's dynamic filtering): "
+            "zero-variance (rewards all agree), all-correct or all-wrong (agreeing at a reward > 0 or "
+            "<= 0), or none."
+        },
+    )
+    reject: str | None = field(
+        default=None,
+        metadata={
+            "help": "Which groups Reinforce-Rej zeroes (kept in the batch, as the official code): "
+            "zero-variance (default), or all-correct / all-wrong only (the paper's ablations)."
+        },
+    )
+    dual_clip: float | None = field(
+        default=None,
+        metadata={
+            "help": "Dual-clip bound c for negative advantages (verl's clip_ratio_c, 3 in the paper's runs)."
         },
     )
     format_weight: float = field(
@@ -126,6 +139,12 @@ class RLConfig(RunInputs):
         choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         choice("scale_rewards", self.scale_rewards, SCALES)
         choice("filter_groups", self.filter_groups, GROUP_FILTERS)
+        if self.reject is not None:
+            choice("reject", self.reject, GROUP_FILTERS[1:])
+            if self.algo != "reinforce-rej":
+                raise ReasonlabError(f"--reject applies to --algo reinforce-rej, not {self.algo}")
+        if self.dual_clip is not None and self.dual_clip <= 1:
+            raise ReasonlabError(f"--dual-clip {self.dual_clip}: must be > 1 (verl uses 3)")
         choice("lr_decay", self.lr_decay, ("constant", "cosine"))
         if min(self.num_generations, self.prompts_per_step, self.steps, self.mini_batches) < 1:
             raise ReasonlabError(

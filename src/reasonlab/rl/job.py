@@ -9,7 +9,23 @@ from reasonlab.rewards import Reward
 from reasonlab.rl.config import RLConfig
 from reasonlab.tasks.base import Task
 
-CURVES = ["reward", "accuracy", "kl", "entropy", "response_length", "filtered", "clip_fraction", "loss"]
+CURVES = [
+    "reward",
+    "accuracy",
+    "kl",
+    "entropy",
+    "response_length",
+    "filtered",
+    "zero_advantage",
+    "clip_fraction",
+    "loss",
+]
+
+
+def _nanmean(values: list[float]) -> float:
+    """Mean of the finite values (a step that trained on nothing logs NaN KL and entropy)."""
+    kept = [v for v in values if v == v]
+    return sum(kept) / len(kept) if kept else float("nan")
 
 
 def run_rl(
@@ -59,7 +75,7 @@ def run_rl(
         "algo": cfg.algo,
         "steps": cfg.steps,
         "seconds": result["seconds"],
-        "final": {k: sum(h[k] for h in last) / len(last) for k in CURVES if all(k in h for h in last)},
+        "final": {k: _nanmean([h[k] for h in last]) for k in CURVES if all(k in h for h in last)},
         "nan_rewards": trainer.nan_rewards,
         "skipped_steps": sum(h.get("skipped", 0) for h in history),
         "seconds_per_step": {

@@ -36,14 +36,20 @@ def clipped_surrogate(
     advantages: torch.Tensor,
     clip_low: float = 0.2,
     clip_high: float = 0.2,
+    dual_clip: float | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-token max(-A s, -A clip(s, 1 - low, 1 + high)) with s = exp(logp - old_logp), and
-    whether each token was clipped (the clipped branch was the larger)."""
+    whether each token was clipped (the clipped branch was the larger). With `dual_clip` c, a
+    negative advantage's loss is capped at -A c (dual-clip PPO, as verl), so a token whose ratio
+    has grown far past 1 cannot dominate."""
     ratio = torch.exp(logp - old_logp)
     a = advantages.unsqueeze(-1)
     unclipped = -a * ratio
     clipped = -a * ratio.clamp(1 - clip_low, 1 + clip_high)
-    return torch.maximum(unclipped, clipped), clipped > unclipped
+    loss = torch.maximum(unclipped, clipped)
+    if dual_clip is not None:
+        loss = torch.where(a < 0, torch.minimum(loss, -a * dual_clip), loss)
+    return loss, clipped > unclipped
 
 
 def likelihood_loss(logp: torch.Tensor, advantages: torch.Tensor) -> torch.Tensor:

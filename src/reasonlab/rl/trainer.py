@@ -3,11 +3,10 @@
 Per step: `prompts_per_step` problems, `num_generations` responses each from the engine, which holds
 the very model object being trained (hf) and drops its cached KV when the weights change; rewards
 from a `Reward` (default: the task's verifier as -1/+1, as in the paper, plus an optional format
-reward); advantages by the algorithm; groups dropped where the algorithm or
---filter-groups says; then one pass over the batch (one PPO epoch) in `mini_batches` optimizer
-steps, each a teacher-forced pass of the policy, scored against the frozen initial policy for the
-KL. With one mini-batch the sampling policy's log-probabilities equal the current ones, so they are
-not recomputed (old = logp.detach()).
+reward); advantages by the algorithm; groups dropped where --filter-groups says; then one pass
+over the batch (one PPO epoch) in `mini_batches` optimizer steps, each a teacher-forced pass of the
+policy, scored against the frozen initial policy for the KL. With one mini-batch the sampling
+policy's log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
 """
 
 from __future__ import annotations
@@ -50,13 +49,13 @@ def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
 
 def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """([G, n] advantages, [G] kept groups). NaN rewards (a reward that could not score) get
-    advantage 0 and stay out of their group's statistics. A group is dropped when its rewards all
-    agree and the algorithm (Reinforce-Rej) or --filter-groups asks for it (that rule may drop one
-    side only: all-correct or all-wrong groups)."""
+    advantage 0 and stay out of their group's statistics. A group is dropped from the batch when
+    --filter-groups says so (its rewards all agree, or agree on one side); Reinforce-Rej's rejected
+    groups are not dropped: they get advantage 0 and stay, as in the official estimator."""
     valid = ~torch.isnan(rewards)
     adv = torch.zeros_like(rewards)
     kept = torch.ones(rewards.shape[0], dtype=torch.bool)
-    kwargs = {}
+    kwargs = {"reject": cfg.reject or "zero-variance"} if cfg.algo == "reinforce-rej" else {}
     if cfg.algo == "grpo":
         batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
         kwargs = {"scale": cfg.scale_rewards, "batch_std": batch_std}
@@ -67,8 +66,7 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
             kept[g] = False
             continue
         adv[g][valid[g]] = advantages(cfg.algo, r, **kwargs)[0]
-        for rule in ("zero-variance" if cfg.algo == "reinforce-rej" else "none", cfg.filter_groups):
-            kept[g] &= not bool(dropped_groups(r, rule)[0])
+        kept[g] = not bool(dropped_groups(r, cfg.filter_groups)[0])
     return adv, kept
 
 
@@ -153,6 +151,9 @@ class RLTrainer:
             "truncated": sum(r.truncated for r in responses) / len(responses),
             "forced_close": sum(r.forced_close for r in responses) / len(responses),
             "filtered": 1 - kept.float().mean().item(),
+            # groups that teach nothing through the policy loss (GRPO's agreeing groups, Reinforce-
+            # Rej's rejected ones), whether dropped or kept for the KL and entropy terms
+            "zero_advantage": (adv.abs().sum(1) == 0).float().mean().item(),
             "nan_rewards": float(self.nan_rewards),
             "lr": self.schedule(step),
         }
@@ -160,8 +161,8 @@ class RLTrainer:
             return {
                 **metrics,
                 "loss": 0.0,
-                "kl": 0.0,
-                "entropy": 0.0,
+                "kl": float("nan"),  # nothing was scored: no figure rather than a false 0
+                "entropy": float("nan"),
                 "clip_fraction": 0.0,
                 "skipped": 1.0,
                 "seconds_rollout": t_rollout - t0,
@@ -203,7 +204,9 @@ class RLTrainer:
             if cfg.algo == "raft":
                 per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
             else:
-                per_token, clipped = clipped_surrogate(logp, old, adv, cfg.epsilon, cfg.clip_high)
+                per_token, clipped = clipped_surrogate(
+                    logp, old, adv, cfg.epsilon, cfg.clip_high, cfg.dual_clip
+                )
             agg = lambda x, m=mask: aggregate(x, m, cfg.loss_type, max_length=self.cap)  # noqa: E731
             kl = kl_estimate(logp, ref, cfg.kl_estimator)
             loss = agg(per_token)
