@@ -184,6 +184,7 @@ def plot_curves(histories: dict[str, list[list[dict]]], path: Path) -> None:
         ax.set_xlabel("step")
         ax.set_title(label)
     np.ravel(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
     save_figure(fig, path)
 
 
