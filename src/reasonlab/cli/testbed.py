@@ -22,8 +22,11 @@ def train_cmd(
     `reasonlab testbed ship` installs the result as the shipped model."""
     cfg = flags.build(TrainConfig)  # checked before torch is imported
     from reasonlab.testbed.train import train
+    from reasonlab.training.distributed import DataParallel
 
     folder = train(cfg, progress=progress, overwrite=overwrite, say=console.print)
+    if not DataParallel.from_env().is_main:  # under `accelerate launch`: one process reports
+        return
     console.print(f"saved {folder} (loss curve: {folder / 'loss_curve.png'})")
     recipe = cfg.preset().steps
     if cfg.total_steps() == recipe:

@@ -223,7 +223,7 @@ def train(
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         start, history, spent = saved["step"], saved["history"], saved["seconds"]
-        if say is not None:
+        if say is not None and dp.is_main:
             say(f"resuming from step {start} of {total} ({ckpt})")
     # Uniform average of the weights after each step from preset.average_from on (SWA); it is what
     # gets saved. The checkpoint keeps both it and the last iterate.
