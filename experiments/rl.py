@@ -206,6 +206,18 @@ def verdict(agree: bool | None) -> str:
     return "inconclusive" if agree is None else "agree" if agree else "disagree"
 
 
+def verdict_of_parts(parts: list[bool | None]) -> str:
+    """A claim made of parts: agree when all hold, disagree when none does, inconclusive when no
+    part could be judged, otherwise partly."""
+    if all(parts):
+        return "agree"
+    if all(p is None for p in parts):
+        return "inconclusive"
+    if not any(parts):
+        return "disagree"
+    return f"partly ({sum(bool(p) for p in parts)} of {len(parts)} parts hold)"
+
+
 def judged(d: float, se: float, sig: bool, want_positive: bool) -> bool | None:
     """True / False when the difference is real and has / lacks the claimed sign; None when not real."""
     return None if not sig else (d > 0) == want_positive
@@ -246,20 +258,11 @@ def algorithm_claims(
         judged(*differs(late["grpo"], late["raftpp"]), False),
         judged(*differs(drop["grpo"], drop["raftpp"]), True),
     ]
-    lead = (
-        "agree"
-        if all(parts)
-        else "inconclusive"
-        if all(p is None for p in parts)
-        else "disagree"
-        if not any(parts)
-        else f"partly ({sum(bool(p) for p in parts)} of 3 parts hold)"
-    )
     rows.append(
         (
             "RAFT++ leads early, then GRPO overtakes it as RAFT++'s entropy collapses (Fig. 3: "
             "0.18 -> 0.02 by step 100)",
-            lead,
+            verdict_of_parts(parts),
             f"rollout accuracy RAFT++ - GRPO: first third {pts(*differs(early['grpo'], early['raftpp'])[:2])}, "
             f"last third {pts(*differs(late['grpo'], late['raftpp'])[:2])}; entropy fell "
             f"{100 * np.mean(drop['raftpp']):.0f}% (RAFT++) vs {100 * np.mean(drop['grpo']):.0f}% (GRPO) from "
@@ -292,13 +295,7 @@ def algorithm_claims(
         (
             "vanilla Reinforce is unstable (Fig. 4: KL > 0.4 by step 120; 24.2 vs 28.5 avg@16 for "
             "Reinforce-Rej, LLaMA-3.2-3B)",
-            "agree"
-            if all(parts)
-            else "inconclusive"
-            if all(p is None for p in parts)
-            else "disagree"
-            if not any(parts)
-            else f"partly ({sum(bool(p) for p in parts)} of 3 parts hold)",
+            verdict_of_parts(parts),
             f"final KL Reinforce {np.mean(kl['reinforce']):.4f} vs Reinforce-Rej "
             f"{np.mean(kl['reinforce-rej']):.4f} and GRPO {np.mean(kl['grpo']):.4f}; held-out Reinforce - "
             f"Reinforce-Rej = {pts(d_rr, se_rr)}",

@@ -27,9 +27,9 @@ def has_variance(rewards: torch.Tensor, tol: float = 0.0) -> torch.Tensor:
 
 
 def dropped_groups(rewards: torch.Tensor, rule: str) -> torch.Tensor:
-    """[G] bool: groups a filter rule drops. zero-variance: all rewards agree; all-correct /
-    all-wrong: they agree at a reward > 0 / <= 0 (+1 / -1 with the paper's rewards, 1 / 0 with a
-    0/1 verifier). Reinforce-Rej is zero-variance; the paper's ablations drop one side only."""
+    """[G] bool: groups a rule names (--filter-groups drops them, Reinforce-Rej zeroes them).
+    zero-variance: all rewards agree; all-correct / all-wrong: they agree at a reward > 0 / <= 0
+    (+1 / -1 with the paper's rewards, 1 / 0 with a 0/1 verifier)."""
     agree = ~has_variance(rewards)
     if rule == "none":
         return torch.zeros_like(agree)
