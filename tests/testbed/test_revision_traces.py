@@ -35,27 +35,29 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
                 assert x.loss == check_step(x.text, 100)
                 continue
             assert x.loss
-            if x.text.startswith("Check: "):
+            if x.text.startswith("Check "):
                 a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
-                expr, route, value = _check_parts(x.text)
-                assert expr == f"{a}{op}{b}" and value == apply_op(a, op, b, None)[0] == eval(route)
+                step, route, value = _check_parts(x.text)
+                assert step == pieces[:candidate_at][_checks_before(pieces, i)].text  # restated as written
+                assert value == apply_op(a, op, b, None)[0] == eval(route)
+                assert x.text.endswith(" ok" if value == claimed else f", not {claimed}.")
                 checks += 1
                 disagreements += value != claimed
     assert 0.2 < disagreements / checks < 0.4  # about p_step_slip: the copy shortcut would fail often
 
 
 def _check_parts(text: str) -> tuple[str, str, int]:
-    """(step checked, last line of the route, value) of "Check: 82*3 = 80*3 + 2*3 = 240+6 = 246 ok"."""
-    body = text.removeprefix("Check: ").split(",")[0].removesuffix(" ok")
-    parts = body.split(" = ")
-    return parts[0], parts[-2], int(parts[-1])
+    """(step as restated, last line of the route, value) of "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."."""
+    step, body = text.removeprefix("Check ").split(": ")
+    parts = body.split(",")[0].removesuffix(" ok").split(" = ")
+    return step, parts[-2], int(parts[-1])
 
 
 def test_a_check_splits_the_step_into_tens_and_ones():
     from reasonlab.testbed.revision_traces import check_expression
 
-    assert check_expression(82, "*", 3) == ("82*3 = 80*3 + 2*3 = 240+6", 246)
-    assert check_expression(12, "-", 45) == ("12-45 = 10-40 + 2-5 = -30-3", -33)
+    assert check_expression(82, "*", 3) == ("80*3 + 2*3 = 240+6", 246)
+    assert check_expression(12, "-", 45) == ("10-40 + 2-5 = -30-3", -33)
     assert check_expression(5, "+", 7) == ("5+7", 12)  # nothing to split: recomputed as it is
     for a in range(-30, 120):
         for b in range(1, 100):
@@ -66,7 +68,7 @@ def test_a_check_splits_the_step_into_tens_and_ones():
 
 def _checks_before(pieces, i: int) -> int:
     """How many checks come before piece i: the index of the step piece i checks."""
-    return sum(x.text.startswith("Check: ") for x in pieces[:i])
+    return sum(x.text.startswith("Check ") for x in pieces[:i])
 
 
 def test_every_checked_slip_is_caught_so_wrong_finals_come_from_skipped_checks():
@@ -104,7 +106,7 @@ def test_a_caught_slip_is_redone_with_the_checks_value_and_the_rest_recomputed()
         texts = [x.text for x in pieces]
         wait = next(i for i, t in enumerate(texts) if t.startswith("Wait, "))
         assert ", not " in texts[wait - 1] and wait - 1 == texts.index(
-            next(t for t in texts if t.startswith("Check: "))
+            next(t for t in texts if t.startswith("Check "))
         )  # every step slips, so the first check already disagrees
         checked = _check_parts(texts[wait - 1])[2]
         a, op, b, raw, value = parse_step(texts[wait].removeprefix("Wait, "))
@@ -121,5 +123,5 @@ def test_build_example_takes_the_revision_config():
         p, tok, chat_prompt_ids(tok, p.question), close, rng, RevisionTraceConfig(p_early_close=0)
     )
     text = tok.decode(ex.ids, skip_special_tokens=True)
-    assert "Check: " in text or "So the answer is" in text
+    assert "Check " in text or "So the answer is" in text
     assert ex.ids[-1] == tok.eos_token_id and not ex.early_close

@@ -5,14 +5,14 @@ answers change along the trace: a candidate is reached part way, then a check co
 real mistake, misses one, or raises a false alarm and talks the model out of a right answer. The
 traces of `traces.py` recompute every step the same way, so a model trained on them repeats its own
 mistakes in the "check", settles its answer by mid-trace, and every later cut answers the same.
-Here each step is checked by another route, tens and ones apart:
+Here each step is restated and checked by another route, tens and ones apart:
 
     37+45=82                          first pass, one step per block; a step can be wrong
     82*3=256 -> 56
     56-18=38
     So the answer is 38.              candidate answer
-    Check: 37+45 = 30+40 + 7+5 = 70+12 = 82 ok
-    Check: 82*3 = 80*3 + 2*3 = 240+6 = 246, not 256.    a disagreement: the check is trusted...
+    Check 37+45=82: 30+40 + 7+5 = 70+12 = 82 ok
+    Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256.    a disagreement: trusted...
     Wait, 82*3=246 -> 46              ...the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
@@ -20,8 +20,9 @@ Here each step is checked by another route, tens and ones apart:
 
 A check first computed the step in another order (3*82 for 82*3); a trained model then wrote the
 claimed number in 315 of 331 checks of its wrong steps: where it cannot compute a product it
-slipped on, the number in its context is its best guess. Split into easy parts, with the claimed
-number nowhere in the route, the check is a computation the model can do.
+slipped on, the number in its context is its best guess. Split into easy parts, the check is a
+computation the model can do. The check line restates the claimed number so that the verdict
+compares two numbers on one line (check_line).
 
 First-pass slips get no loss, so the model does not learn to make them; they are there so that
 checks have real mistakes to catch. Checks are always right in the data and always trained: when
@@ -62,7 +63,7 @@ class RevisionTraceConfig:
         """The traces in a sentence or three, for the model cards."""
         return (
             "a first pass of steps, a candidate answer, then a check of every step recomputed in easy "
-            'parts, tens and ones apart ("Check: 82*3 = 80*3 + 2*3 = 240+6 = 246, not 256."). A check '
+            'parts, tens and ones apart ("Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."). A check '
             'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
@@ -88,11 +89,10 @@ def _line(a: int, op: str, b: int, raw: int, modulus: int | None) -> str:
 
 def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
     """The step recomputed by another route, in small parts, and its exact value. Tens and ones
-    apart: 37+45 = 30+40 + 7+5 = 70+12; 82-37 = 80-30 + 2-7 = 50-5; 82*3 = 80*3 + 2*3 = 240+6.
-    Each part is easy, so a model that slips on the step in one go can get it right here, and the
-    claimed result appears nowhere in the route, so it cannot be copied into it. Parts that are
-    0 op 0 (or 0*b) are left out; a step with one part left is simply recomputed. The value is the
-    step's raw result, so a disagreement also says what the step should have been."""
+    apart: 37+45 -> 30+40 + 7+5 = 70+12; 82-37 -> 80-30 + 2-7 = 50-5; 82*3 -> 80*3 + 2*3 = 240+6.
+    Each part is easy, so a model that slips on the step in one go can get it right here. Parts
+    that are 0 op 0 (or 0*b) are left out; a step with one part left is simply recomputed. The
+    value is the step's raw result, so a disagreement also says what the step should have been."""
     sign = -1 if a < 0 else 1
     tens, ones = sign * (abs(a) // 10 * 10), sign * (abs(a) % 10)
     if op == "*":
@@ -104,7 +104,18 @@ def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
         return f"{a}{op}{b}", value
     (x1, y1), (x2, y2) = parts
     left, right = apply_op(x1, op, y1, None)[0], apply_op(x2, op, y2, None)[0]
-    return f"{a}{op}{b} = {x1}{op}{y1} + {x2}{op}{y2} = {left}{right:+d}", value
+    return f"{x1}{op}{y1} + {x2}{op}{y2} = {left}{right:+d}", value
+
+
+def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[str, int]:
+    """A check of the step as the first pass wrote it, and the check's value. The line restates the
+    step, claimed result included, then recomputes it and compares the two numbers side by side:
+    "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256." Written as "= 246 ok", with the
+    claimed number only back in the first pass, a trained model could not compare them: it wrote
+    "112, not 112." and "295 ok" after 275."""
+    route, value = check_expression(a, op, b)
+    head = f"Check {_line(a, op, b, raw, modulus)}: {route} = {value}"
+    return (f"{head} ok" if value == raw else f"{head}, not {raw}."), value
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:
@@ -150,12 +161,11 @@ def revision_pieces(problem: Problem, rng: random.Random, cfg: RevisionTraceConf
     if rng.random() < cfg.p_skip_check:
         return pieces
     for i, (a, op, b, raw) in enumerate(steps):
-        expr, computed = check_expression(a, op, b)
+        text, computed = check_line(a, op, b, raw, modulus)
+        pieces.append(Piece(text, belief=candidate))
         if computed == raw:
-            pieces.append(Piece(f"Check: {expr} = {computed} ok", belief=candidate))
             continue
         # The check disagrees: trust it, redo the step with its value and recompute the rest.
-        pieces.append(Piece(f"Check: {expr} = {computed}, not {raw}.", belief=candidate))
         value = computed % modulus if modulus else computed
         rest = _run(value, ops[i + 1 :], modulus, rng, 0.0)
         new = _finish(value, ops[i + 1 :], modulus)
