@@ -47,7 +47,8 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
 
 
 def _check_parts(text: str) -> tuple[str, str, int]:
-    """(step as restated, last line of the route, value) of "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."."""
+    """(step as restated, last line of the route, value) of a check line:
+    "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256." gives ("82*3=256 -> 56", "240+6", 246)."""
     step, body = text.removeprefix("Check ").split(": ")
     parts = body.split(",")[0].removesuffix(" ok").split(" = ")
     return step, parts[-2], int(parts[-1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from reasonlab.cli.common import SETTINGS_HELP, console, load_task, task_inputs
@@ -23,12 +25,18 @@ def train_cmd(
     """Train a policy with RL on a task's verifier; the trained model is <run folder>/model."""
     cfg = flags.build(RLConfig, **task_inputs(flags["task"], None, settings, None)).validate()
     task = load_task(cfg)
-    from reasonlab.core.runs import open_run
+    from reasonlab.core.runs import Run, open_run
     from reasonlab.jobs.common import config_dict
     from reasonlab.models.loading import resolve_model_path
     from reasonlab.rl.config import NOT_RECIPE
     from reasonlab.rl.job import final_line, report_markdown, run_rl
+    from reasonlab.training.distributed import DataParallel
 
+    dp = DataParallel.from_env()  # one process, or one of those `accelerate launch` started
+    if not dp.is_main:  # trains in the run folder the main process opened; writes nothing
+        run = Run(Path(dp.broadcast(None)), config_dict(cfg))
+        run_rl(cfg, task, run, progress=False, say=lambda _: None, dp=dp)
+        return
     with open_run(
         "rl",
         config_dict(cfg),
@@ -38,7 +46,8 @@ def train_cmd(
         volatile=NOT_RECIPE,
         say=console.print,
     ) as run:
-        summary = run_rl(cfg, task, run, progress=progress, say=console.print)
+        dp.broadcast(str(run.out))
+        summary = run_rl(cfg, task, run, progress=progress, say=console.print, dp=dp)
         folder = run.finish(summary, report_markdown(cfg, summary))
     (folder / "checkpoint.pt").unlink(missing_ok=True)  # finished: the policy is in model/
     console.print(f"last 10 steps: {final_line(summary)}")

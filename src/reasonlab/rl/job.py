@@ -8,6 +8,7 @@ from reasonlab.core.runs import Run
 from reasonlab.rewards import Reward
 from reasonlab.rl.config import RLConfig
 from reasonlab.tasks.base import Task
+from reasonlab.training.distributed import DataParallel
 
 CURVES = [
     "reward",
@@ -35,9 +36,11 @@ def run_rl(
     reward: Reward | None = None,
     progress: bool = True,
     say: Callable[[str], None] = print,
-) -> dict:
+    dp: DataParallel | None = None,
+) -> dict | None:
     """Train (or resume) in `run`; the policy lands in <run>/model, a Hugging Face folder every other
-    command loads. Returns the summary written to summary.json."""
+    command loads. Returns the summary written to summary.json (None on a data-parallel process
+    other than the main one, which writes nothing)."""
     import os
 
     import torch
@@ -50,9 +53,10 @@ def run_rl(
     from reasonlab.training.model_folder import save_model_folder
     from reasonlab.training.plots import plot_metrics
 
+    dp = dp or DataParallel()
     torch.manual_seed(cfg.seed)
     model, tokenizer = load_model(
-        cfg.model, device=cfg.device, dtype="float32" if cfg.dtype == "auto" else cfg.dtype
+        cfg.model, device=dp.place(cfg.device), dtype="float32" if cfg.dtype == "auto" else cfg.dtype
     )
     if cfg.engine == "vllm":  # weight sync reaches the model only in an in-process engine (as TRL's colocate)
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
@@ -61,9 +65,11 @@ def run_rl(
     if cfg.budget is not None:
         think.require("a budget-constrained rollout (--budget)")
     trainer = RLTrainer(
-        cfg, model, tokenizer, engine, think, task, reward or default_reward(cfg, task, think)
+        cfg, model, tokenizer, engine, think, task, reward or default_reward(cfg, task, think), dp
     )
     result = train(trainer, run, progress=progress, say=say)
+    if not dp.is_main:
+        return None
     save_model_folder(model, tokenizer, run.path("model"))
     run.path("checkpoint.pt").unlink(
         missing_ok=True

@@ -7,6 +7,11 @@ reward); advantages by the algorithm; groups dropped where --filter-groups says;
 over the batch (one PPO epoch) in `mini_batches` optimizer steps, each a teacher-forced pass of the
 policy, scored against the frozen initial policy for the KL. With one mini-batch the sampling
 policy's log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
+
+Under `accelerate launch` (training/distributed.py) each process samples and scores its share of
+the prompts, every process then holds the whole batch (advantages and metrics are the one-process
+ones), and each mini-batch is split across processes with gradients summed by token share: the
+update is the one-process update.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from reasonlab.rl.rollout import rollout
 from reasonlab.sampling.budget import ElasticBudget
 from reasonlab.tasks.base import Problem, Task
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
+from reasonlab.training.distributed import DataParallel
 from reasonlab.training.loop import run_steps
 from reasonlab.training.schedule import WarmupCosine, set_lr
 
@@ -74,9 +80,18 @@ class RLTrainer:
     """The policy, its frozen reference, the engine that samples from the policy, the optimizer."""
 
     def __init__(
-        self, cfg: RLConfig, model, tokenizer, engine, think: ThinkFormat, task: Task, reward: Reward
+        self,
+        cfg: RLConfig,
+        model,
+        tokenizer,
+        engine,
+        think: ThinkFormat,
+        task: Task,
+        reward: Reward,
+        dp: DataParallel | None = None,
     ):
         self.cfg, self.model, self.tok, self.engine = cfg, model, tokenizer, engine
+        self.dp = dp or DataParallel()
         self.think, self.task, self.reward = think, task, reward
         self.reference = copy.deepcopy(model).eval().requires_grad_(False)
         self.optimizer = torch.optim.AdamW(
@@ -103,13 +118,15 @@ class RLTrainer:
         raw = self.reward.score(problem, text)
         value = float("nan") if raw is None else float(raw)
         if math.isnan(value):
-            self.nan_rewards += 1
             if not self._warned_nan:
                 self.warn(
                     f"warning: the reward returned NaN (problem {problem.id}); such samples are skipped"
                 )
                 self._warned_nan = True
         return value
+
+    def _correct(self, problem: Problem, text: str) -> bool:
+        return bool(self.task.score(problem, text, self.think.close_text))
 
     def step(self, step: int) -> dict[str, float]:
         cfg, t0 = self.cfg, time.perf_counter()
@@ -128,9 +145,26 @@ class RLTrainer:
             for i in range(len(prompts))
         ]
         self.model.eval()
-        groups = rollout(self.engine, prompts, params, self.think, self.budget)
+        mine = list(range(len(prompts)))[self.dp.rows(len(prompts))]  # this process's prompts
+        local = (
+            rollout(
+                self.engine, [prompts[i] for i in mine], [params[i] for i in mine], self.think, self.budget
+            )
+            if mine
+            else []
+        )
+        scored = [  # (responses, rewards, final answer right) per prompt
+            (
+                g,
+                [self._score(problems[i], r.text) for r in g],
+                [self._correct(problems[i], r.text) for r in g],
+            )
+            for i, g in zip(mine, local)
+        ]
+        groups, reward_rows, correct = zip(*self.dp.gather_rows(scored, len(prompts)))
         t_rollout = time.perf_counter()
-        rewards = torch.tensor([[self._score(p, r.text) for r in g] for p, g in zip(problems, groups)])
+        rewards = torch.tensor(reward_rows)
+        self.nan_rewards += int(torch.isnan(rewards).sum())
         adv, kept = group_advantages(cfg, rewards)
         rows = [
             (prompts[g], r.completion_ids, adv[g, j].item())
@@ -143,10 +177,7 @@ class RLTrainer:
         valid = rewards[~torch.isnan(rewards)]
         metrics = {
             "reward": valid.mean().item() if valid.numel() else float("nan"),
-            "accuracy": sum(
-                self.task.score(p, r.text, self.think.close_text) for p, g in zip(problems, groups) for r in g
-            )
-            / len(responses),  # of the final answers, whatever the reward
+            "accuracy": sum(map(sum, correct)) / len(responses),  # final answers, whatever the reward
             "response_length": sum(len(r.completion_ids) for r in responses) / len(responses),
             "truncated": sum(r.truncated for r in responses) / len(responses),
             "forced_close": sum(r.forced_close for r in responses) / len(responses),
@@ -175,60 +206,44 @@ class RLTrainer:
         """One pass over (prompt, completion, advantage) rows in `mini_batches` optimizer steps. The
         sampling policy's log-probs are the policy's before the first step: with one mini-batch they
         equal the current ones (ratio 1, so the clip never acts and RAFT++ is RAFT); with several,
-        the later mini-batches are off-policy and the clip does its work, as in verl's PPO loop."""
-        cfg, t0 = self.cfg, time.perf_counter()
+        the later mini-batches are off-policy and the clip does its work, as in verl's PPO loop.
+        Data-parallel, each process takes its rows of every mini-batch, its loss weighted by its
+        share of the mini-batch's normaliser (tokens for token-mean, responses otherwise)."""
+        cfg, dp, t0 = self.cfg, self.dp, time.perf_counter()
         device = next(self.model.parameters()).device
         k = min(cfg.mini_batches, len(rows))
         chunks = [rows[i::k] for i in range(k)]  # groups spread over the mini-batches
-        batches = [pack([r[0] for r in c], [r[1] for r in c], self.pad_id, device) for c in chunks]
+        shares = [(c[dp.rows(len(c))], _share(c, c[dp.rows(len(c))], cfg.loss_type)) for c in chunks]
+        batches = [
+            pack([r[0] for r in mine], [r[1] for r in mine], self.pad_id, device) if mine else None
+            for mine, _ in shares
+        ]
         with torch.no_grad():
-            refs = [
-                forward_scores(self.reference, b, cfg.temperature, with_entropy=False).logprobs
-                for b in batches
-            ]
-            olds = (
-                [forward_scores(self.model, b, cfg.temperature, with_entropy=False).logprobs for b in batches]
-                if k > 1
-                else [None]
-            )
+            score = lambda m, b: forward_scores(m, b, cfg.temperature, with_entropy=False).logprobs  # noqa: E731
+            refs = [score(self.reference, b) if b is not None else None for b in batches]
+            olds = [score(self.model, b) if b is not None else None for b in batches] if k > 1 else [None] * k
         t_scored = time.perf_counter()
         set_lr(self.optimizer, self.schedule(step))
         sums = dict.fromkeys(["loss", "kl", "entropy", "clip_fraction", "grad_norm"], 0.0)
-        tokens, skipped_updates = 0, 0
+        skipped_updates = 0
         self.model.train()
-        for chunk, batch, ref, old in zip(chunks, batches, refs, olds):
-            adv = torch.tensor([r[2] for r in chunk], device=device)
-            scores = forward_scores(self.model, batch, cfg.temperature, entropy_grad=cfg.entropy_coef > 0)
-            logp, mask = scores.logprobs, scores.mask
-            old = logp.detach() if old is None else old
-            if cfg.algo == "raft":
-                per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
-            else:
-                per_token, clipped = clipped_surrogate(
-                    logp, old, adv, cfg.epsilon, cfg.clip_high, cfg.dual_clip
-                )
-            agg = lambda x, m=mask: aggregate(x, m, cfg.loss_type, max_length=self.cap)  # noqa: E731
-            kl = kl_estimate(logp, ref, cfg.kl_estimator)
-            loss = agg(per_token)
-            if cfg.beta > 0:
-                loss = loss + cfg.beta * agg(kl)
-            if cfg.entropy_coef > 0:
-                loss = loss - cfg.entropy_coef * agg(scores.entropies)
-            loss.backward()
+        for (mine, weight), batch, ref, old in zip(shares, batches, refs, olds):
+            if batch is not None:
+                self._backward(mine, batch, ref, old, weight, sums, k)
+            dp.reduce_gradients(self.model)
             grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
             if torch.isfinite(grad_norm):
                 self.optimizer.step()
             else:  # a NaN/inf gradient would poison every weight: skip this update, keep count
                 skipped_updates += 1
             self.optimizer.zero_grad(set_to_none=True)
-            n = mask.sum().item()
-            tokens += n
-            sums["loss"] += loss.item() / k
             sums["grad_norm"] += float(grad_norm) / k
-            for key, value in (("kl", kl), ("entropy", scores.entropies), ("clip_fraction", clipped.float())):
-                sums[key] += (value.detach() * mask).sum().item()
         self.model.eval()
         self.sync_engine()
+        tokens = sum(len(r[1]) for r in rows)
+        for key in sums:
+            if key != "grad_norm":  # the same on every process already
+                sums[key] = dp.sum(sums[key])
         for key in ("kl", "entropy", "clip_fraction"):
             sums[key] /= max(1, tokens)
         return {
@@ -237,6 +252,30 @@ class RLTrainer:
             "seconds_scoring": t_scored - t0,
             "seconds_update": time.perf_counter() - t_scored,
         }
+
+    def _backward(self, rows, batch, ref, old, weight: float, sums: dict[str, float], k: int) -> None:
+        """The loss of one mini-batch's rows (this process's), backpropagated; adds to `sums` this
+        process's part of the loss and its token sums of KL, entropy and clipped tokens."""
+        cfg = self.cfg
+        adv = torch.tensor([r[2] for r in rows], device=batch.input_ids.device)
+        scores = forward_scores(self.model, batch, cfg.temperature, entropy_grad=cfg.entropy_coef > 0)
+        logp, mask = scores.logprobs, scores.mask
+        old = logp.detach() if old is None else old
+        if cfg.algo == "raft":
+            per_token, clipped = likelihood_loss(logp, adv), torch.zeros_like(mask, dtype=torch.bool)
+        else:
+            per_token, clipped = clipped_surrogate(logp, old, adv, cfg.epsilon, cfg.clip_high, cfg.dual_clip)
+        agg = lambda x: aggregate(x, mask, cfg.loss_type, max_length=self.cap)  # noqa: E731
+        kl = kl_estimate(logp, ref, cfg.kl_estimator)
+        loss = agg(per_token)
+        if cfg.beta > 0:
+            loss = loss + cfg.beta * agg(kl)
+        if cfg.entropy_coef > 0:
+            loss = loss - cfg.entropy_coef * agg(scores.entropies)
+        (loss * weight).backward()
+        sums["loss"] += loss.item() * weight / k
+        for key, value in (("kl", kl), ("entropy", scores.entropies), ("clip_fraction", clipped.float())):
+            sums[key] += (value.detach() * mask).sum().item()
 
     def state(self, step: int, history: list[dict], seconds: float) -> dict[str, Any]:
         return {
@@ -262,6 +301,14 @@ class RLTrainer:
         self.engine.update_weights(None if shared else self.model.state_dict())
 
 
+def _share(chunk: list, mine: list, loss_type: str) -> float:
+    """This process's share of a mini-batch's loss normaliser: of its tokens for token-mean, of its
+    responses for seq-mean and sum-norm (a response count times a constant)."""
+    if loss_type == "token-mean":
+        return sum(len(r[1]) for r in mine) / max(1, sum(len(r[1]) for r in chunk))
+    return len(mine) / len(chunk)
+
+
 def recipe(cfg: RLConfig) -> dict[str, Any]:
     """The settings a checkpoint must agree with to be resumed."""
     return {k: v for k, v in dataclasses.asdict(cfg).items() if k not in NOT_RECIPE}
@@ -274,10 +321,12 @@ def train(trainer: RLTrainer, run: Run, progress: bool = True, say: Callable[[st
     ckpt = run.partial / "checkpoint.pt"
     saved = load_checkpoint(ckpt, {"config": recipe(cfg)}, hint="pass another --out")
     history, start, seconds = [], 0, 0.0
+    writes = trainer.dp.is_main
     if saved is not None:
         trainer.restore(saved)
         history, start, seconds = saved["history"], saved["step"], saved["seconds"]
-        say(f"resuming from step {start} of {cfg.steps}")
+        if writes:
+            say(f"resuming from step {start} of {cfg.steps}")
     seconds = run_steps(
         start,
         cfg.steps,
@@ -290,6 +339,8 @@ def train(trainer: RLTrainer, run: Run, progress: bool = True, say: Callable[[st
         log_every=1,
         label=f"rl {cfg.algo}",
         progress=progress,
+        writes=writes,
     )
-    save_checkpoint(ckpt, trainer.state(cfg.steps, history, seconds))
+    if writes:
+        save_checkpoint(ckpt, trainer.state(cfg.steps, history, seconds))
     return {"history": history, "seconds": seconds}

@@ -62,9 +62,10 @@ class RevisionTraceConfig:
     def describe(self) -> str:
         """The traces in a sentence or three, for the model cards."""
         return (
-            "a first pass of steps, a candidate answer, then a check of every step recomputed in easy "
-            'parts, tens and ones apart ("Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."). A check '
-            'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
+            "a first pass of steps, a candidate answer, then a check of every step, restated and "
+            "recomputed in easy parts, tens and ones apart "
+            '("Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."). A check that disagrees '
+            'is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
             "mistakes to catch; checks are always right in the data, so the model's misses and false "
