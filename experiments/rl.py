@@ -25,7 +25,7 @@ import numpy as np
 
 from reasonlab.cli.common import config_from
 from reasonlab.core.plots import new_figure, save_figure
-from reasonlab.core.runs import open_run, write_atomic, write_json
+from reasonlab.core.runs import open_run, same_recipe, write_atomic, write_json
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
@@ -87,9 +87,7 @@ def base_config(args: argparse.Namespace, seed: int, **changes: Any) -> RLConfig
 def train_arm(cfg: RLConfig, folder: Path) -> tuple[dict, list[dict]]:
     """Train (or resume, or reuse) one run; returns its summary and per-step history."""
     if (folder / "summary.json").exists():
-        recipe = lambda c: {k: v for k, v in c.items() if k not in (*NOT_RECIPE, "inputs")}  # noqa: E731
-        saved = json.loads((folder / "config.json").read_text())
-        if recipe(saved) != recipe(json.loads(json.dumps(config_dict(cfg)))):
+        if not same_recipe(folder, config_dict(cfg), NOT_RECIPE):
             raise SystemExit(f"{folder} holds a run of other settings: pass another --work or remove it")
     else:
         task = create_task("arith", **cfg.task_options)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.runs import Run, default_run_dir, input_fingerprints, write_atomic
+from reasonlab.core.runs import Run, default_run_dir, input_fingerprints, same_recipe, write_atomic
 
 
 def test_run_is_only_visible_when_finished(tmp_path):
@@ -54,6 +54,16 @@ def test_volatile_settings_change_on_a_resume_without_a_restart(tmp_path):
         "x", {"a": 1, "every": 5}, {}, ("every",)
     )
     assert Run.open(tmp_path / "run", {"a": 2, "every": 5}, volatile=("every",)).resumed == 0
+
+
+def test_a_finished_run_is_matched_to_a_config_by_its_recipe(tmp_path):
+    data = tmp_path / "data.txt"
+    data.write_text("x")
+    run = Run.open(tmp_path / "run", {"a": (1, 2), "every": 60}, input_fingerprints({"data": str(data)}))
+    folder = run.finish({})
+    assert same_recipe(folder, {"a": (1, 2), "every": 5}, volatile=("every",))  # tuples saved as lists
+    assert not same_recipe(folder, {"a": (1, 3), "every": 60}, volatile=("every",))
+    assert not same_recipe(folder, {"a": (1, 2), "every": 5})
 
 
 def test_existing_run_needs_overwrite(tmp_path):

@@ -84,6 +84,14 @@ def _recipe(config: dict[str, Any], volatile: tuple[str, ...]) -> dict[str, Any]
     return {k: v for k, v in config.items() if k not in volatile}
 
 
+def same_recipe(folder: Path, config: dict[str, Any], volatile: tuple[str, ...] = ()) -> bool:
+    """Whether the run in `folder` (finished or partial: its config.json) was made with `config`,
+    the `volatile` keys aside (settings that do not change results, such as the device)."""
+    saved = json.loads((Path(folder) / "config.json").read_text())
+    saved.pop("inputs", None)  # the input fingerprints the run recorded beside its config
+    return _recipe(saved, volatile) == _recipe(json.loads(json.dumps(config)), volatile)
+
+
 def default_run_dir(
     command: str, config: dict[str, Any], inputs: dict[str, Fingerprint], volatile: tuple[str, ...] = ()
 ) -> Path:
