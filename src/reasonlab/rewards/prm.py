@@ -63,24 +63,27 @@ class PRMLayout:
 
 
 class ValueHead(torch.nn.Module):
-    """One logit per position; the state-dict keys are Skywork's (v_head.summary.*)."""
+    """One logit per position, the log-odds of "good"; the state-dict keys are Skywork's
+    (v_head.summary.*)."""
 
     def __init__(self, hidden: int):
         super().__init__()
         self.summary = torch.nn.Linear(hidden, 1)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.summary(h).squeeze(-1).float())
+        return self.summary(h.to(self.summary.weight.dtype)).squeeze(-1).float()
 
 
 class TwoClassHead(torch.nn.Sequential):
-    """Qwen2.5-Math-PRM's head (score.0 / score.2): the probability of the "good" class."""
+    """Qwen2.5-Math-PRM's head (score.0 / score.2). Returns the log-odds of the "good" class,
+    logit_1 - logit_0, whose sigmoid is the softmax probability of class 1."""
 
     def __init__(self, hidden: int):
         super().__init__(torch.nn.Linear(hidden, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 2))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(super().forward(h).float(), dim=-1)[..., 1]
+        logits = super().forward(h.to(self[0].weight.dtype)).float()
+        return logits[..., 1] - logits[..., 0]
 
 
 HEADS = {"value": ("v_head", ValueHead), "two-class": ("score", TwoClassHead)}
@@ -127,14 +130,14 @@ class ProcessRewardModel(torch.nn.Module):
             ends.append(len(ids) - 1)
         return ids, ends
 
-    def step_probabilities(
+    def step_log_odds(
         self,
         prompts: Sequence[Sequence[int]],
         completions: Sequence[Sequence[int]],
         ends: Sequence[Sequence[int]],
     ) -> list[torch.Tensor]:
-        """Scores in [0, 1] at `ends` (indices into each completion) from one batched forward; with
-        grad, so training uses it too."""
+        """The log-odds of "good" at `ends` (indices into each completion) from one batched
+        forward, with grad (training takes a BCE on them); a step's score is their sigmoid."""
         batch = pack(prompts, completions, self.pad_id, self.device)
         positions = (batch.attention_mask.cumsum(-1) - 1).clamp(min=0)
         hidden = self.backbone(
@@ -157,10 +160,10 @@ class ProcessRewardModel(torch.nn.Module):
         for start in range(0, len(questions), batch_size):
             qs, ss = questions[start : start + batch_size], steps[start : start + batch_size]
             encoded = [self.encode_steps(s) for s in ss]
-            probs = self.step_probabilities(
+            log_odds = self.step_log_odds(
                 [self.prompt_ids(q) for q in qs], [e[0] for e in encoded], [e[1] for e in encoded]
             )
-            out += [p.tolist() for p in probs]
+            out += [torch.sigmoid(x).tolist() for x in log_odds]
         return out
 
     def save_pretrained(self, folder: str | Path) -> None:

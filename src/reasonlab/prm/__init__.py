@@ -1,0 +1,1 @@
+"""Process reward models: step-labelled data, training, evaluation."""

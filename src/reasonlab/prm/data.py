@@ -1,0 +1,133 @@
+"""Step-labelled data for training process reward models, without humans.
+
+Policies (the testbed draft and target) answer problems at a temperature that makes both right and
+wrong steps occur; each completion is cut into steps at the delimiter the PRM will score at
+("\\n\\n", as the draft writes its steps in RSD), and each step gets an exact label: on the testbed's
+arith traces, testbed/step_labels.py checks every line in context. The step that closes the
+thinking is labelled by its thinking line; the steps of the answer after it by the final answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.tasks.base import Problem, Task
+
+DELIMITER = "\n\n"
+
+
+@dataclass
+class StepSample:
+    """One completion, cut into steps, each labelled right (True) or wrong."""
+
+    problem_id: str
+    question: str
+    steps: list[str]
+    labels: list[bool]
+    source: str  # the policy that wrote it
+    correct: bool  # the final answer
+
+    def __post_init__(self) -> None:
+        if len(self.steps) != len(self.labels):
+            raise ValueError(f"{len(self.steps)} steps for {len(self.labels)} labels")
+
+
+def split_steps(text: str, delimiter: str = DELIMITER) -> list[str]:
+    """The non-empty pieces between delimiters, as written (no stripping: the PRM reads them so)."""
+    return [piece for piece in text.split(delimiter) if piece.strip()]
+
+
+def label_testbed_steps(task: Task, problem: Problem, steps: Sequence[str], close: str) -> list[bool]:
+    """Exact labels of a testbed completion's steps: thinking lines in context (step_labels.py),
+    and every step after the close marker by whether the final answer is right."""
+    from reasonlab.testbed.step_labels import label_lines
+
+    thinking, closed_at = [], None
+    for i, step in enumerate(steps):
+        if close in step:
+            thinking.append(step.split(close)[0].strip())
+            closed_at = i
+            break
+        thinking.append(step.strip())
+    right = bool(task.score(problem, DELIMITER.join(steps), close))
+    line_labels = label_lines(problem, [t for t in thinking if t])
+    labels, k = [], 0
+    for t in thinking:  # a step that is only the close marker is judged by the answer
+        if t:
+            labels.append(line_labels[k])
+            k += 1
+        else:
+            labels.append(right)
+    if closed_at is not None:
+        labels += [right] * (len(steps) - closed_at - 1)
+    return labels
+
+
+def sample_step_data(
+    model: str,
+    task: Task,
+    problems: Sequence[Problem],
+    n: int,
+    temperature: float,
+    max_tokens: int,
+    seed: int,
+    label: Callable[[Task, Problem, Sequence[str], str], list[bool]] = label_testbed_steps,
+) -> Iterator[StepSample]:
+    """n completions per problem from `model`, cut into steps and labelled; yielded per problem."""
+    from reasonlab.core.seeds import derive_seed
+    from reasonlab.engines.base import SamplingParams
+    from reasonlab.engines.hf import HFEngine
+    from reasonlab.models.loading import chat_prompt_ids
+    from reasonlab.models.think import detect_think_format
+
+    engine = HFEngine.from_pretrained(model)
+    think = detect_think_format(engine.tokenizer, model_name=model)
+    think.require("labelling steps (the close marker splits thinking from the answer)")
+    for problem in problems:
+        prompt = chat_prompt_ids(engine.tokenizer, problem.question, None, think)
+        params = SamplingParams(
+            n=n,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=derive_seed(seed, "prm", model, problem.id),
+        )
+        for output in engine.generate([prompt], params)[0].outputs:
+            steps = split_steps(output.text)
+            if not steps:
+                continue
+            yield StepSample(
+                problem_id=problem.id,
+                question=problem.question,
+                steps=steps,
+                labels=label(task, problem, steps, think.close_text),
+                source=model,
+                correct=bool(task.score(problem, output.text, think.close_text)),
+            )
+
+
+def write_samples(path: Path, samples: Sequence[StepSample]) -> None:
+    from reasonlab.core.runs import write_atomic
+
+    write_atomic(path, "".join(json.dumps(asdict(s)) + "\n" for s in samples))
+
+
+def read_samples(path: str | Path) -> list[StepSample]:
+    """A JSONL file of step samples; a bad line is a one-line error naming the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReasonlabError(f"PRM data not found: {path}")
+    out = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(StepSample(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError, ValueError) as e:
+            raise ReasonlabError(f"{path}, line {number}: not a step sample ({e})") from None
+    if not out:
+        raise ReasonlabError(f"{path} holds no step samples")
+    return out

@@ -1,0 +1,58 @@
+import random
+
+import pytest
+
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.prm.data import label_testbed_steps, read_samples, sample_step_data, split_steps, write_samples
+from reasonlab.tasks import create_task
+from reasonlab.testbed.revision_traces import RevisionTraceConfig, revision_pieces
+from reasonlab.testbed.step_labels import label_lines
+
+TASK = create_task("arith", seed=5)
+
+
+def _completion(pieces, answer: str) -> str:
+    """The text a testbed model writes for these pieces (as traces.build_example lays them out)."""
+    return "\n\n".join(p.text for p in pieces) + f"\n</think>\n\nThe answer is \\boxed{{{answer}}}."
+
+
+def test_a_completion_is_cut_at_blank_lines_and_labelled_line_by_line_then_by_its_answer():
+    rng = random.Random(4)
+    for i in range(100):
+        problem = TASK.problem(i)
+        pieces = revision_pieces(problem, rng, RevisionTraceConfig(p_step_slip=0.3))
+        final = pieces[-1].belief
+        steps = split_steps(_completion(pieces, final))
+        assert len(steps) == len(pieces) + 1  # the answer after the close is a step of its own
+        labels = label_testbed_steps(TASK, problem, steps, "</think>")
+        assert labels[:-1] == label_lines(problem, [p.text for p in pieces])
+        assert labels[-1] == (final == problem.answer)
+
+
+def test_a_step_that_only_closes_the_thinking_is_judged_by_the_answer():
+    problem = TASK.problem(0)
+    steps = [*TASK.reference_steps(problem), "</think>", f"The answer is \\boxed{{{problem.answer}}}."]
+    assert label_testbed_steps(TASK, problem, steps, "</think>") == [True] * len(steps)
+    wrong = [*steps[:-1], "The answer is \\boxed{1000}."]
+    assert label_testbed_steps(TASK, problem, wrong, "</think>")[-2:] == [False, False]
+
+
+def test_sampled_data_round_trips_and_repeats_under_its_seed(tmp_path):
+    task = create_task("arith")
+    problems = [task.problem(i) for i in range(2)]
+    kwargs = dict(n=2, temperature=1.0, max_tokens=64, seed=3)
+    samples = list(sample_step_data("testbed:draft", task, problems, **kwargs))
+    assert len(samples) == 4 and all(len(s.steps) == len(s.labels) > 0 for s in samples)
+    again = list(sample_step_data("testbed:draft", task, problems, **kwargs))
+    assert [s.steps for s in again] == [s.steps for s in samples]
+    write_samples(tmp_path / "d.jsonl", samples)
+    assert read_samples(tmp_path / "d.jsonl") == samples
+
+
+def test_bad_data_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"problem_id": "a"}\n')
+    with pytest.raises(ReasonlabError, match="bad.jsonl, line 1: not a step sample"):
+        read_samples(bad)
+    with pytest.raises(ReasonlabError, match="PRM data not found"):
+        read_samples(tmp_path / "none.jsonl")
