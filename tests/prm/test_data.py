@@ -3,7 +3,7 @@ import random
 import pytest
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.prm.data import label_testbed_steps, read_samples, sample_step_data, split_steps, write_samples
+from reasonlab.prm.data import StepSampler, label_testbed_steps, read_samples, split_steps, write_samples
 from reasonlab.tasks import create_task
 from reasonlab.testbed.revision_traces import RevisionTraceConfig, revision_pieces
 from reasonlab.testbed.step_labels import label_lines
@@ -41,9 +41,10 @@ def test_sampled_data_round_trips_and_repeats_under_its_seed(tmp_path):
     task = create_task("arith")
     problems = [task.problem(i) for i in range(2)]
     kwargs = dict(n=2, temperature=1.0, max_tokens=64, seed=3)
-    samples = list(sample_step_data("testbed:draft", task, problems, **kwargs))
+    sampler = StepSampler("testbed:draft", task)
+    samples = [s for p in problems for s in sampler.sample(p, **kwargs)]
     assert len(samples) == 4 and all(len(s.steps) == len(s.labels) > 0 for s in samples)
-    again = list(sample_step_data("testbed:draft", task, problems, **kwargs))
+    again = [s for p in problems for s in sampler.sample(p, **kwargs)]
     assert [s.steps for s in again] == [s.steps for s in samples]
     write_samples(tmp_path / "d.jsonl", samples)
     assert read_samples(tmp_path / "d.jsonl") == samples

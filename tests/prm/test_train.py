@@ -3,9 +3,10 @@ import random
 import pytest
 import torch
 
+from reasonlab.prm.config import PRMTrainConfig
 from reasonlab.prm.data import StepSample, label_testbed_steps, split_steps
 from reasonlab.prm.metrics import auroc, processbench_f1
-from reasonlab.prm.train import PRMBatches, PRMTrainConfig, train_prm
+from reasonlab.prm.train import PRMBatches, train_prm
 from reasonlab.tasks import create_task
 from reasonlab.testbed.revision_traces import RevisionTraceConfig, revision_pieces
 

@@ -11,7 +11,7 @@ import typer
 from reasonlab.cli import budget as budget_cmd
 from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
-from reasonlab.cli import grounding, models, optim, recsys, rl, runs, tasks, testbed
+from reasonlab.cli import grounding, models, optim, prm, recsys, rl, runs, tasks, testbed
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import RESUME_LINE, RunInterrupted
 
@@ -48,6 +48,7 @@ app.add_typer(recsys.app, name="recsys")
 app.add_typer(grounding.app, name="grounding")
 app.add_typer(runs.app, name="runs")
 app.add_typer(rl.app, name="rl")
+app.add_typer(prm.app, name="prm")
 app.command()(generate_cmd.generate)
 app.command("evaluate")(generate_cmd.evaluate)
 app.command()(fractured_cmd.fractured)

@@ -10,7 +10,7 @@ thinking is labelled by its thinking line; the steps of the answer after it by t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -67,46 +67,46 @@ def label_testbed_steps(task: Task, problem: Problem, steps: Sequence[str], clos
     return labels
 
 
-def sample_step_data(
-    model: str,
-    task: Task,
-    problems: Sequence[Problem],
-    n: int,
-    temperature: float,
-    max_tokens: int,
-    seed: int,
-    label: Callable[[Task, Problem, Sequence[str], str], list[bool]] = label_testbed_steps,
-) -> Iterator[StepSample]:
-    """n completions per problem from `model`, cut into steps and labelled; yielded per problem."""
-    from reasonlab.core.seeds import derive_seed
-    from reasonlab.engines.base import SamplingParams
-    from reasonlab.engines.hf import HFEngine
-    from reasonlab.models.loading import chat_prompt_ids
-    from reasonlab.models.think import detect_think_format
+class StepSampler:
+    """A policy that writes solutions, cut into labelled steps (`label` knows the task's steps)."""
 
-    engine = HFEngine.from_pretrained(model)
-    think = detect_think_format(engine.tokenizer, model_name=model)
-    think.require("labelling steps (the close marker splits thinking from the answer)")
-    for problem in problems:
-        prompt = chat_prompt_ids(engine.tokenizer, problem.question, None, think)
+    def __init__(
+        self,
+        model: str,
+        task: Task,
+        label: Callable[[Task, Problem, Sequence[str], str], list[bool]] = label_testbed_steps,
+    ):
+        from reasonlab.engines.hf import HFEngine
+        from reasonlab.models.think import detect_think_format
+
+        self.model, self.task, self.label = model, task, label
+        self.engine = HFEngine.from_pretrained(model)
+        self.think = detect_think_format(self.engine.tokenizer, model_name=model)
+        self.think.require("labelling steps (the close marker splits thinking from the answer)")
+
+    def sample(
+        self, problem: Problem, n: int, temperature: float, max_tokens: int, seed: int
+    ) -> list[StepSample]:
+        """n solutions of `problem`, each cut into steps and labelled; the seed and the problem fix them."""
+        from reasonlab.core.seeds import derive_seed
+        from reasonlab.engines.base import SamplingParams
+        from reasonlab.models.loading import chat_prompt_ids
+
+        prompt = chat_prompt_ids(self.engine.tokenizer, problem.question, None, self.think)
         params = SamplingParams(
             n=n,
             temperature=temperature,
             max_tokens=max_tokens,
-            seed=derive_seed(seed, "prm", model, problem.id),
+            seed=derive_seed(seed, "prm", self.model, problem.id),
         )
-        for output in engine.generate([prompt], params)[0].outputs:
+        close, out = self.think.close_text, []
+        for output in self.engine.generate([prompt], params)[0].outputs:
             steps = split_steps(output.text)
-            if not steps:
-                continue
-            yield StepSample(
-                problem_id=problem.id,
-                question=problem.question,
-                steps=steps,
-                labels=label(task, problem, steps, think.close_text),
-                source=model,
-                correct=bool(task.score(problem, output.text, think.close_text)),
-            )
+            if steps:
+                labels = self.label(self.task, problem, steps, close)
+                correct = bool(self.task.score(problem, output.text, close))
+                out.append(StepSample(problem.id, problem.question, steps, labels, self.model, correct))
+        return out
 
 
 def write_samples(path: Path, samples: Sequence[StepSample]) -> None:

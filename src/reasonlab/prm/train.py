@@ -10,44 +10,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.prm.config import NOT_RECIPE, PRMTrainConfig
 from reasonlab.prm.data import StepSample
 from reasonlab.rewards.prm import PRMLayout, ProcessRewardModel
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
 from reasonlab.training.loop import run_steps
 from reasonlab.training.schedule import WarmupCosine, set_lr
-
-
-@dataclass(frozen=True)
-class PRMTrainConfig:
-    init: str = "testbed:draft"  # the backbone starts from this model's weights
-    head: str = "value"
-    step_separator: str = "\n\n"
-    steps: int = 400
-    batch_size: int = 16
-    learning_rate: float = 3e-4
-    warmup_steps: int = 20
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    checkpoint_every_s: float = 300.0
-
-    def validate(self) -> PRMTrainConfig:
-        for name in ("steps", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ReasonlabError(f"--{name.replace('_', '-')} {getattr(self, name)}: must be >= 1")
-        if self.learning_rate <= 0:
-            raise ReasonlabError(f"--learning-rate {self.learning_rate}: must be > 0")
-        PRMLayout(head=self.head, step_separator=self.step_separator).validate()
-        return self
-
-
-RECIPE_EXCLUDES = ("checkpoint_every_s",)
 
 
 def build_prm(cfg: PRMTrainConfig) -> ProcessRewardModel:
@@ -103,7 +77,7 @@ def train_prm(
     prm.train()
     optimizer = torch.optim.AdamW(prm.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     schedule = WarmupCosine(cfg.learning_rate, cfg.warmup_steps, cfg.steps)
-    recipe = {k: v for k, v in asdict(cfg).items() if k not in RECIPE_EXCLUDES}
+    recipe = {k: v for k, v in asdict(cfg).items() if k not in NOT_RECIPE}
     ckpt = work / "checkpoint.pt"
     saved = load_checkpoint(ckpt, {"recipe": recipe}, hint="pass another --out")
     history, start, seconds = [], 0, 0.0

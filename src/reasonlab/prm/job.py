@@ -1,0 +1,98 @@
+"""`reasonlab prm data` and `reasonlab prm train` as jobs in run folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from reasonlab.core.runs import Run
+from reasonlab.prm.config import PRMDataConfig, PRMTrainConfig
+from reasonlab.prm.data import StepSample, read_samples, write_samples
+
+STEPS_FILE = "steps.jsonl"  # the step samples a finished `prm data` run holds, one per line
+
+
+def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
+    """Sample and label; one record per (policy, problem), so an interrupted run resumes. Writes
+    steps.jsonl (one step sample per line) and returns the summary."""
+    from reasonlab.core.progress import progress_bar
+    from reasonlab.prm.data import StepSampler
+    from reasonlab.tasks import create_task
+
+    task = create_task("arith", seed=cfg.task_seed)
+    problems = [task.problem(i) for i in range(cfg.num_problems)]
+    models = cfg.model_list()
+    with progress_bar(len(models) * len(problems), "prm data", enabled=progress) as advance:
+        for model in models:
+            todo = [p for p in problems if run.done(f"{model}|{p.id}") is None]
+            advance(len(problems) - len(todo))
+            if not todo:
+                continue
+            sampler = StepSampler(model, task)
+            for problem in todo:
+                samples = sampler.sample(problem, cfg.n, cfg.temperature, cfg.max_tokens, cfg.seed)
+                run.add({"id": f"{model}|{problem.id}", "samples": [asdict(s) for s in samples]})
+                advance(1)
+    samples = [StepSample(**s) for record in run.records() for s in record["samples"]]
+    write_samples(run.path(STEPS_FILE), samples)
+    return data_summary(samples)
+
+
+def data_summary(samples: list[StepSample]) -> dict:
+    def figures(rows: list[StepSample]) -> dict:
+        steps = [label for s in rows for label in s.labels]
+        return {
+            "solutions": len(rows),
+            "steps": len(steps),
+            "wrong_step_share": round(1 - sum(steps) / max(1, len(steps)), 4),
+            "solutions_with_a_wrong_step": round(sum(not all(s.labels) for s in rows) / max(1, len(rows)), 4),
+            "final_answer_accuracy": round(sum(s.correct for s in rows) / max(1, len(rows)), 4),
+        }
+
+    sources = sorted({s.source for s in samples})
+    return {
+        **figures(samples),
+        "by_policy": {m: figures([s for s in samples if s.source == m]) for m in sources},
+    }
+
+
+def evaluate_prm(prm, samples: list[StepSample], batch_size: int = 16) -> dict:
+    """Step AUROC and ProcessBench F1 (threshold 0.5) on held-out samples."""
+    from reasonlab.prm.metrics import auroc, processbench_f1
+
+    scores = prm.score_steps_batch([s.question for s in samples], [s.steps for s in samples], batch_size)
+    flat_scores = [x for row in scores for x in row]
+    flat_labels = [y for s in samples for y in s.labels]
+    return {
+        "solutions": len(samples),
+        "steps": len(flat_labels),
+        "step_auroc": auroc(flat_scores, flat_labels),
+        "processbench": processbench_f1(scores, [s.labels for s in samples]),
+    }
+
+
+def run_prm_train(
+    cfg: PRMTrainConfig, run: Run, progress: bool = True, say: Callable[[str], None] = print
+) -> dict:
+    """Train (or resume) in `run`; the PRM lands in <run>/model (loadable by load_prm and
+    --prm). With eval data, the summary holds its step AUROC and ProcessBench F1."""
+    from reasonlab.prm.train import train_prm
+    from reasonlab.training.model_folder import save_model_folder
+    from reasonlab.training.plots import plot_metrics
+
+    samples = read_samples(cfg.data)
+    held_out = read_samples(cfg.eval_data) if cfg.eval_data else None
+    prm, history = train_prm(cfg, samples, run.partial, progress=progress, say=say)
+    save_model_folder(prm, prm.tokenizer, run.path("model"))
+    run.path("checkpoint.pt").unlink(missing_ok=True)  # the PRM is in model/; the optimizer state goes
+    plot_metrics(history, ["loss", "step_accuracy"], run.path("curves.png"), f"PRM on {Path(cfg.data).name}")
+    last = history[-10:]
+    summary = {
+        "steps": cfg.steps,
+        "train": data_summary(samples),
+        "final_loss": sum(h["loss"] for h in last) / len(last),
+    }
+    if held_out is not None:
+        summary["eval"] = evaluate_prm(prm, held_out)
+    return summary
