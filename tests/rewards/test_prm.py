@@ -170,3 +170,30 @@ def test_a_qwen_math_prm_layout_scores_as_its_model_card(tmp_path):
     logits = torch.relu(hidden @ head["score.0.weight"].T + head["score.0.bias"]) @ head["score.2.weight"].T
     expected = torch.softmax(logits + head["score.2.bias"], -1)[:, 1]
     assert prm.score_steps_batch([question], [steps])[0] == pytest.approx(expected.tolist(), abs=1e-5)
+
+
+def test_incremental_scores_equal_full_rescoring_and_count_only_new_tokens():
+    from reasonlab.rewards.prm import IncrementalPRM
+
+    prm = _tiny_prm()
+    problem = TASK.problem(2)
+    steps = TASK.reference_steps(problem)
+    prompt = prm.prompt_ids(problem.question)
+    inc = IncrementalPRM(prm)
+    inc.start("a", prompt)
+    sep = prm.separator_ids
+    step_ids = [prm.tokenizer.encode(s, add_special_tokens=False) + sep for s in steps]
+    wrong = prm.tokenizer.encode("1+1=3", add_special_tokens=False) + sep
+    got = []
+    for k, ids in enumerate(step_ids):
+        if k == 1:  # a rejected step leaves no trace
+            inc.score("a", wrong)
+            inc.reject("a")
+        got.append(inc.score("a", ids))
+    assert got == pytest.approx(prm.score_steps_batch([problem.question], [steps])[0], abs=1e-5)
+    assert inc.usage.prefill_computed == len(prompt) + sum(map(len, step_ids)) + len(wrong)
+    # a step another model wrote is appended unscored; what follows is scored on top of it
+    inc.start("b", prompt)
+    inc.extend("b", step_ids[0])
+    after = inc.score("b", step_ids[1])
+    assert after == pytest.approx(prm.score_steps_batch([problem.question], [steps[:2]])[0][1], abs=1e-5)

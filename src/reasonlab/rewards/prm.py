@@ -22,6 +22,7 @@ layouts above does) sees slightly different ids than in its training. An outcome
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -288,3 +289,68 @@ def aggregate_steps(scores: Sequence[float], how: str) -> float:
     if how == "mean":
         return float(sum(scores) / len(scores))
     raise ValueError(f"unknown aggregation {how!r} (choose from {', '.join(AGGREGATIONS)})")
+
+
+class IncrementalPRM:
+    """Scores a growing token sequence one step at a time, keeping the PRM's KV of what stays.
+
+    For step-level search (RSD): the PRM reads the policy's own token ids (same tokenizer, same
+    prompt, the separator at the end of each step), so each new step costs only its own tokens.
+    `score` runs a step on top of the cached prefix; `reject` crops it back off; `extend` appends
+    tokens without scoring them (a step another model wrote). `usage` counts the tokens actually
+    run (prefill_computed) and those whose KV was reused (prefill_reused)."""
+
+    def __init__(self, prm: ProcessRewardModel):
+        from reasonlab.core.cost import Usage
+
+        self.prm = prm
+        self.caches: dict[object, tuple[list, int]] = {}  # key -> ([(keys, values)] per layer, length kept)
+        self.before: dict[object, int] = {}  # key -> length before the step last scored
+        self.usage = Usage()
+        takes = inspect.signature(prm.backbone.forward).parameters  # transformers renamed the argument
+        self.cache_arg = "cache" if "cache" in takes else "past_key_values"
+
+    def _run(self, key, ids: Sequence[int]) -> torch.Tensor:
+        from transformers import DynamicCache
+
+        kv, length = self.caches.get(key, ([], 0))
+        cache = DynamicCache()
+        for layer, (k, v) in enumerate(kv):  # the kept prefix only (a rejected step is sliced off)
+            cache.update(k[:, :, :length], v[:, :, :length], layer)
+        positions = torch.arange(length, length + len(ids), device=self.prm.device).unsqueeze(0)
+        with torch.no_grad():
+            hidden = self.prm.backbone(
+                input_ids=torch.tensor([list(ids)], device=self.prm.device),
+                position_ids=positions,
+                use_cache=True,
+                **{self.cache_arg: cache},
+            ).last_hidden_state
+        self.usage.prefill_computed += len(ids)
+        self.usage.prefill_reused += length
+        self.caches[key] = ([(layer.keys, layer.values) for layer in cache.layers], length + len(ids))
+        return hidden[0, -1]
+
+    def start(self, key, prompt_ids: Sequence[int]) -> None:
+        self.caches.pop(key, None)
+        self._run(key, prompt_ids)
+
+    def score(self, key, step_ids: Sequence[int]) -> float:
+        """The score of the solution once `step_ids` (ending in the separator) is appended; the step
+        stays in the cache until `reject`."""
+        self.before[key] = self.caches[key][1]
+        last = self._run(key, step_ids)
+        with torch.no_grad():
+            return float(torch.sigmoid(self.prm.head(last.unsqueeze(0)))[0])
+
+    def reject(self, key) -> None:
+        """Drop the step `score` just added (its KV is cropped off before the next run)."""
+        kv, _ = self.caches[key]
+        self.caches[key] = (kv, self.before.pop(key))
+
+    def extend(self, key, ids: Sequence[int]) -> None:
+        if ids:
+            self._run(key, ids)
+
+    def finish(self, key) -> None:
+        self.caches.pop(key, None)
+        self.before.pop(key, None)
