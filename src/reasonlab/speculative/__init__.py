@@ -1,0 +1,1 @@
+"""Speculative decoding: reward-guided at the step level (RSD), and its baselines."""
