@@ -101,3 +101,20 @@ def test_weightings_keep_a_draft_step_with_probability_w():
     assert share(RSDConfig(weighting="constant", delta=0.2), 0.99) == pytest.approx(0.2, abs=0.03)
     assert share(RSDConfig(weighting="sigmoidal"), 1.0) == pytest.approx(0.5, abs=0.03)
     assert share(RSDConfig(weighting="logistic", delta=0.7, alpha=10), 0.7) == pytest.approx(0.5, abs=0.03)
+
+
+def test_baselines_on_the_same_ledger(trio):
+    from reasonlab.speculative.baselines import assisted, best_of_n, single_model
+
+    draft, target, prm, prompts = trio
+    ids, ledger = single_model(target, prompts, 60)
+    assert ids == _greedy(target, prompts, 60) and ledger.generated == sum(map(len, ids))
+    questions = [TASK.problem(i).question for i in range(3)]
+    chosen, ledgers = best_of_n(draft, prm, questions, prompts, n=3, max_tokens=60, temperature=1.0, seed=0)
+    assert len(chosen) == 3 and ledgers["prm"].prefill_computed > ledgers["draft"].generated
+    # token-level speculative decoding is lossless: the target's own greedy output
+    eos = target.tokenizer.eos_token_id
+    out, ledgers = assisted(target.model, draft.model, prompts[:2], 60, eos)
+    assert out == [x[: len(o)] for x, o in zip(_greedy(target, prompts[:2], 60), out)]
+    assert [len(o) for o in out] == [len(x) for x in _greedy(target, prompts[:2], 60)]
+    assert ledgers["draft"].generated > 0 and ledgers["target"].prefill_computed > 0
