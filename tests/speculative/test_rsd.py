@@ -110,8 +110,15 @@ def test_baselines_on_the_same_ledger(trio):
     ids, ledger = single_model(target, prompts, 60)
     assert ids == _greedy(target, prompts, 60) and ledger.generated == sum(map(len, ids))
     questions = [TASK.problem(i).question for i in range(3)]
-    chosen, ledgers = best_of_n(draft, prm, questions, prompts, n=3, max_tokens=60, temperature=1.0, seed=0)
-    assert len(chosen) == 3 and ledgers["prm"].prefill_computed > ledgers["draft"].generated
+    candidates = best_of_n(draft, prm, questions, prompts, n=4, max_tokens=60, temperature=1.0, seed=0)
+    one, ledger_1 = candidates.choose(1)
+    four, ledger_4 = candidates.choose(4)
+    assert one == [ids[0] for ids in candidates.token_ids]  # best of one is the first sample
+    for ids, scores, chosen in zip(candidates.token_ids, candidates.scores, four):
+        assert chosen == ids[max(range(4), key=lambda k: scores[k])]
+    assert ledger_4["draft"].generated > ledger_1["draft"].generated
+    assert ledger_4["draft"].prefill_computed == ledger_1["draft"].prefill_computed  # one prefill per prompt
+    assert ledger_4["prm"].prefill_computed > ledger_4["draft"].generated  # it reads prompt and steps
     # token-level speculative decoding is lossless: the target's own greedy output
     eos = target.tokenizer.eos_token_id
     out, ledgers = assisted(target.model, draft.model, prompts[:2], 60, eos)

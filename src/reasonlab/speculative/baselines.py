@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -27,6 +28,40 @@ def single_model(engine, prompts: Sequence[Sequence[int]], max_tokens: int, temp
     return [request.outputs[0].token_ids for request in outs], ledger
 
 
+@dataclass
+class Candidates:
+    """n sampled solutions per prompt with their PRM scores, from which best-of-N for any N <= n
+    is read off: the first N samples are an N-sample run (the prompt prefilled once)."""
+
+    token_ids: list[list[list[int]]]  # [prompt][sample]
+    scores: list[list[float]]  # aggregated PRM score per sample
+    prm_tokens: list[list[int]]  # tokens the PRM ran per sample (its prompt included)
+    prompt_prefill: list[int]  # draft prefill computed per prompt
+    draft_params: int
+    prm_params: int
+    draft_seconds: float
+    prm_seconds: float
+
+    def choose(self, n: int) -> tuple[list[list[int]], dict[str, Ledger]]:
+        """Best of the first n samples per prompt, and what n samples cost (wall time pro rata
+        of tokens: the n samples were drawn as part of a larger batch)."""
+        draft, prm = Ledger(self.draft_params), Ledger(self.prm_params)
+        chosen = []
+        all_draft = sum(len(x) for row in self.token_ids for x in row) or 1
+        all_prm = sum(x for row in self.prm_tokens for x in row) or 1
+        for ids, scores, prm_tokens, prefill in zip(
+            self.token_ids, self.scores, self.prm_tokens, self.prompt_prefill
+        ):
+            best = max(range(n), key=lambda k: scores[k])
+            chosen.append(ids[best])
+            draft.generated += sum(len(x) for x in ids[:n])
+            draft.prefill_computed += prefill
+            prm.prefill_computed += sum(prm_tokens[:n])
+        draft.seconds = self.draft_seconds * draft.generated / all_draft
+        prm.seconds = self.prm_seconds * prm.prefill_computed / all_prm
+        return chosen, {"draft": draft, "prm": prm}
+
+
 def best_of_n(
     draft,
     prm,
@@ -38,38 +73,42 @@ def best_of_n(
     seed: int,
     aggregation: str = "last",
     delimiter: str = "\n\n",
-):
-    """n sampled solutions per prompt from the draft; the PRM scores each (all of its steps, the
-    prompt included, one forward per solution) and the best by `aggregation` is kept. Returns
-    ([token ids], {"draft": ledger, "prm": ledger})."""
+) -> Candidates:
+    """n sampled solutions per prompt from the draft, each scored by the PRM over all its steps
+    (one forward per solution, prompt included), aggregated by `aggregation`."""
     from reasonlab.core.seeds import derive_seed
     from reasonlab.engines.base import SamplingParams
     from reasonlab.prm.data import split_steps
     from reasonlab.rewards.prm import aggregate_steps
     from reasonlab.speculative.rsd import _matmul_params
 
-    draft_ledger, prm_ledger = Ledger(draft.num_params), Ledger(_matmul_params(prm.backbone))
     params = [
         SamplingParams(n=n, temperature=temperature, max_tokens=max_tokens, seed=derive_seed(seed, "bon", i))
         for i in range(len(prompts))
     ]
     t = time.perf_counter()
     outs = draft.generate([list(p) for p in prompts], params)
-    draft_ledger.seconds, draft_ledger.calls = time.perf_counter() - t, 1
-    chosen = []
+    draft_seconds, prm_seconds = time.perf_counter() - t, 0.0
+    token_ids, scores, prm_tokens, prefill = [], [], [], []
     for question, request in zip(questions, outs):
-        draft_ledger.add_usage(request.usage)
+        prefill.append(request.usage.prefill_computed)
         steps = [split_steps(o.text, delimiter) or [o.text] for o in request.outputs]
         t = time.perf_counter()
-        scores = prm.score_steps_batch([question] * len(steps), steps)
-        prm_ledger.seconds += time.perf_counter() - t
-        prm_ledger.calls += 1
-        prm_ledger.prefill_computed += sum(
-            len(prm.prompt_ids(question)) + len(prm.encode_steps(s)[0]) for s in steps
-        )
-        best = max(range(len(steps)), key=lambda k: aggregate_steps(scores[k], aggregation))
-        chosen.append(request.outputs[best].token_ids)
-    return chosen, {"draft": draft_ledger, "prm": prm_ledger}
+        step_scores = prm.score_steps_batch([question] * len(steps), steps)
+        prm_seconds += time.perf_counter() - t
+        token_ids.append([o.token_ids for o in request.outputs])
+        scores.append([aggregate_steps(s, aggregation) for s in step_scores])
+        prm_tokens.append([len(prm.prompt_ids(question)) + len(prm.encode_steps(s)[0]) for s in steps])
+    return Candidates(
+        token_ids,
+        scores,
+        prm_tokens,
+        prefill,
+        draft.num_params,
+        _matmul_params(prm.backbone),
+        draft_seconds,
+        prm_seconds,
+    )
 
 
 class TokenCounter:
