@@ -138,7 +138,10 @@ def assisted(
 
     ledgers = {"target": Ledger(matmul_params(target_model)), "draft": Ledger(matmul_params(draft_model))}
     counters = {"target": TokenCounter(target_model), "draft": TokenCounter(draft_model)}
-    out = []
+    from transformers.utils import logging as hf_logging
+
+    out, verbosity = [], hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # assisted generation warns about its own assistant's config
     try:
         for prompt in prompts:
             ids = torch.tensor([list(prompt)], device=target_model.device)
@@ -157,6 +160,7 @@ def assisted(
             ledgers["target"].calls += 1
             out.append(generated[0, ids.shape[1] :].tolist())
     finally:
+        hf_logging.set_verbosity(verbosity)
         for c in counters.values():
             c.close()
     kept = sum(len(x) for x in out)

@@ -1,0 +1,51 @@
+"""`reasonlab rsd`: reward-guided speculative decoding, a delta sweep and its baselines."""
+
+from __future__ import annotations
+
+import typer
+
+from reasonlab.cli.common import console
+from reasonlab.cli.options import ConfigFlags, config_options
+from reasonlab.speculative.config import RSDRunConfig
+
+
+@config_options(RSDRunConfig)
+def rsd(
+    flags: ConfigFlags,
+    out: str = typer.Option(None, help="Run folder (default runs/rsd-<config hash>); reruns resume."),
+    overwrite: bool = typer.Option(False, help="Replace a finished run folder."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Draft + PRM + target at the step level (RSD) against target-only, draft-only, the draft's
+    best-of-N by the PRM and token-level speculative decoding, on one FLOPs ledger."""
+    cfg = flags.build(RSDRunConfig).validate()
+    from reasonlab.core.runs import open_run
+    from reasonlab.jobs.common import config_dict
+    from reasonlab.models.loading import resolve_model_path
+    from reasonlab.speculative.job import run_rsd
+
+    inputs = {name: resolve_model_path(getattr(cfg, name)) for name in ("draft", "target", "prm")}
+    with open_run(
+        "rsd", config_dict(cfg), out=out, inputs=inputs, overwrite=overwrite, say=console.print
+    ) as run:
+        summary = run_rsd(cfg, run, progress=progress, say=console.print)
+        folder = run.finish(summary, report(summary))
+    console.print(report(summary), highlight=False)
+    console.print(f"plot: {folder / 'accuracy_vs_flops.png'}")
+
+
+def report(summary: dict) -> str:
+    """The methods side by side, as a Markdown table."""
+    lines = [
+        "| method | accuracy | FLOPs / problem | vs target | seconds / problem | vs target | draft steps |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, m in summary["methods"].items():
+        share = f"{100 * m['draft_step_share']:.0f}%" if "draft_step_share" in m else ""
+        vs_f = f"{m['flops_vs_target']:.2f}x" if "flops_vs_target" in m else ""
+        vs_s = f"{m['seconds_vs_target']:.2f}x" if "seconds_vs_target" in m else ""
+        lines.append(
+            f"| {name} | {m['accuracy']:.3f} | {m['flops_per_problem']:.3g} | {vs_f} | "
+            f"{m['seconds_per_problem']:.3f} | {vs_s} | {share} |"
+        )
+    return "\n".join(lines) + "\n"
