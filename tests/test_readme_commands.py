@@ -76,6 +76,23 @@ SMALL = {
         ),
         r"policy: runs/rl-.*/model",
     ),
+    "prm data": Small(
+        (("--num-problems", "2"), ("-n", "1"), ("--max-tokens", "48"), ("--no-progress", None)),
+        r"solutions, \d+ steps",
+    ),
+    "prm train": Small(
+        (("--steps", "2"), ("--batch-size", "2"), ("--no-progress", None)), r"PRM: runs/prm/model"
+    ),
+    "rsd": Small(
+        (
+            ("--num-problems", "2"),
+            ("--max-tokens", "32"),
+            ("--best-of", "1,2"),
+            ("--chunk", "2"),
+            ("--no-progress", None),
+        ),
+        r"plot: runs/rsd-",
+    ),
     # Replaces the package's shipped model: tests/testbed/test_ship.py runs it on a copy.
     "testbed ship": Small(needs=("package",)),
     "optim bench": Small(
