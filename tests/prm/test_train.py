@@ -65,3 +65,20 @@ def test_auroc_and_processbench_f1():
     result = processbench_f1(scores, labels)
     assert result["erroneous_accuracy"] == 1.0 and result["correct_accuracy"] == 0.5
     assert result["f1"] == pytest.approx(2 / 3)
+
+
+def test_held_out_figures_and_the_outcome_model(tmp_path):
+    from reasonlab.prm.data import as_outcome
+    from reasonlab.prm.job import evaluate_prm
+    from reasonlab.prm.train import build_prm
+
+    prm = build_prm(PRMTrainConfig()).eval()
+    data = _samples(12, 1) + _samples(12, 2)  # two solutions per problem: groups of 2
+    figures = evaluate_prm(prm, data)
+    best = figures["best_of_group"]
+    assert best["groups"] == 12 and best["group_size"] == 2
+    assert best["oracle"] >= max(best["prm_last"], best["random"]) and 0 <= best["random"] <= 1
+    assert 0 <= figures["step_auroc"] <= 1 and 0 <= figures["processbench"]["f1"] <= 1
+    orm = [as_outcome(s) for s in data]
+    assert all(len(s.steps) == 1 and s.labels == [s.correct] for s in orm)
+    assert orm[0].steps[0] == "\n\n".join(data[0].steps)

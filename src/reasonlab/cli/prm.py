@@ -62,5 +62,8 @@ def train_cmd(
     line = f"final loss {summary['final_loss']:.3f}"
     if "eval" in summary:
         e = summary["eval"]
-        line += f"; held out: step AUROC {e['step_auroc']:.3f}, ProcessBench F1 {e['processbench']['f1']:.3f}"
+        line += (
+            f"; held out: step AUROC {e['step_auroc']:.3f}, ProcessBench F1 {e['processbench']['f1']:.3f}, "
+            f"outcome AUROC {e['outcome_auroc']:.3f}"
+        )
     console.print(f"{line}\nPRM: {folder / 'model'} (curves: {folder / 'curves.png'})")

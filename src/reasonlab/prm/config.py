@@ -68,6 +68,12 @@ class PRMTrainConfig:
     warmup_steps: int = field(default=20, metadata={"help": "Linear warm-up steps, then cosine decay."})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    outcome: bool = field(
+        default=False,
+        metadata={
+            "help": "Train an outcome reward model: each solution one step, labelled by its final answer."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the head's initial weights and the batches."})
     checkpoint_every_s: float = field(
         default=300.0, metadata={"help": "Seconds between checkpoints.", "flag": "--checkpoint-every"}

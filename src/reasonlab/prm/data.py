@@ -109,6 +109,19 @@ class StepSampler:
         return out
 
 
+def as_outcome(sample: StepSample, delimiter: str = DELIMITER) -> StepSample:
+    """The sample as an outcome reward model sees it: the whole solution one step, labelled by its
+    final answer (scored at its end, where the PRM scores its last step)."""
+    return StepSample(
+        sample.problem_id,
+        sample.question,
+        [delimiter.join(sample.steps)],
+        [sample.correct],
+        sample.source,
+        sample.correct,
+    )
+
+
 def write_samples(path: Path, samples: Sequence[StepSample]) -> None:
     from reasonlab.core.runs import write_atomic
 

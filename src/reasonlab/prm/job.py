@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reasonlab.core.runs import Run
 from reasonlab.prm.config import PRMDataConfig, PRMTrainConfig
-from reasonlab.prm.data import StepSample, read_samples, write_samples
+from reasonlab.prm.data import StepSample, as_outcome, read_samples, write_samples
 
 STEPS_FILE = "steps.jsonl"  # the step samples a finished `prm data` run holds, one per line
 
@@ -58,17 +58,38 @@ def data_summary(samples: list[StepSample]) -> dict:
 
 
 def evaluate_prm(prm, samples: list[StepSample], batch_size: int = 16) -> dict:
-    """Step AUROC and ProcessBench F1 (threshold 0.5) on held-out samples."""
+    """On held-out samples: step AUROC, ProcessBench F1 (threshold 0.5), outcome AUROC (the last
+    step's score against the final answer), and best-of-N within each (problem, policy) group of
+    solutions: the PRM's pick (by its last and by its lowest step score) against a random pick
+    (the group's mean accuracy), the majority answer and the oracle (any right)."""
     from reasonlab.prm.metrics import auroc, processbench_f1
+    from reasonlab.rewards.prm import aggregate_steps
 
     scores = prm.score_steps_batch([s.question for s in samples], [s.steps for s in samples], batch_size)
     flat_scores = [x for row in scores for x in row]
     flat_labels = [y for s in samples for y in s.labels]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, s in enumerate(samples):
+        groups.setdefault((s.problem_id, s.source), []).append(i)
+    groups = {k: v for k, v in groups.items() if len(v) > 1}
+    picks = {"prm_last": [], "prm_min": [], "random": [], "oracle": []}
+    for rows in groups.values():
+        for how in ("last", "min"):
+            best = max(rows, key=lambda i: aggregate_steps(scores[i], how))
+            picks[f"prm_{how}"].append(samples[best].correct)
+        picks["random"].append(sum(samples[i].correct for i in rows) / len(rows))
+        picks["oracle"].append(any(samples[i].correct for i in rows))
     return {
         "solutions": len(samples),
         "steps": len(flat_labels),
         "step_auroc": auroc(flat_scores, flat_labels),
         "processbench": processbench_f1(scores, [s.labels for s in samples]),
+        "outcome_auroc": auroc([row[-1] for row in scores], [s.correct for s in samples]),
+        "best_of_group": {
+            "groups": len(groups),
+            "group_size": sum(map(len, groups.values())) / max(1, len(groups)),
+            **{k: sum(v) / len(v) if v else float("nan") for k, v in picks.items()},
+        },
     }
 
 
@@ -83,6 +104,9 @@ def run_prm_train(
 
     samples = read_samples(cfg.data)
     held_out = read_samples(cfg.eval_data) if cfg.eval_data else None
+    if cfg.outcome:  # an ORM: one step per solution, its final answer's label
+        samples = [as_outcome(s, cfg.step_separator) for s in samples]
+        held_out = [as_outcome(s, cfg.step_separator) for s in held_out] if held_out else None
     prm, history = train_prm(cfg, samples, run.partial, progress=progress, say=say)
     save_model_folder(prm, prm.tokenizer, run.path("model"))
     run.path("checkpoint.pt").unlink(missing_ok=True)  # the PRM is in model/; the optimizer state goes
