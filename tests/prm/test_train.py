@@ -32,7 +32,7 @@ def _samples(count: int, seed: int) -> list[StepSample]:
 def test_training_lowers_the_loss_and_a_killed_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     cfg = PRMTrainConfig(steps=16, batch_size=4, learning_rate=1e-3, warmup_steps=2, checkpoint_every_s=0.0)
     data = _samples(32, 0)
-    prm, history = train_prm(cfg, data, tmp_path / "full", progress=False)
+    prm, history, _ = train_prm(cfg, data, tmp_path / "full", progress=False)
     # it learns the base rate at least
     assert sum(h["loss"] for h in history[-4:]) < sum(h["loss"] for h in history[:4])
 
@@ -48,7 +48,7 @@ def test_training_lowers_the_loss_and_a_killed_run_resumes_to_the_same_weights(t
         train_prm(cfg, data, tmp_path / "cut", progress=False)
     monkeypatch.setattr(PRMBatches, "__call__", batch)
     said = []
-    resumed, again = train_prm(cfg, data, tmp_path / "cut", progress=False, say=said.append)
+    resumed, again, _ = train_prm(cfg, data, tmp_path / "cut", progress=False, say=said.append)
     assert said == ["resuming from step 6 of 16"]
     assert [h["loss"] for h in again] == pytest.approx([h["loss"] for h in history], abs=1e-5)
     for (name, a), b in zip(prm.state_dict().items(), resumed.state_dict().values()):

@@ -189,3 +189,39 @@ def test_rendering_the_cards_again_keeps_the_stale_mark_until_the_model_is_measu
     assert draft.startswith(ship_module.STALE_MARK) and "# testbed:draft" in draft
     assert "testbed ship --model draft --from runs/testbed-draft/model" in " ".join(draft.split())
     assert target.startswith("# testbed:target")
+
+
+def test_a_trained_prm_ships_as_testbed_prm_and_loads_by_its_handle(shipped, tmp_path, monkeypatch, capsys):
+    from reasonlab.rewards.prm import load_prm
+
+    monkeypatch.chdir(tmp_path)
+    steps = [
+        "prm",
+        "data",
+        "--models",
+        "testbed:draft",
+        "--num-problems",
+        "2",
+        "-n",
+        "1",
+        "--max-tokens",
+        "32",
+    ]
+    assert run_cli(monkeypatch, capsys, *steps, "--out", "runs/d", "--no-progress")[0] == 0
+    train_args = ["prm", "train", "--data", "runs/d/steps.jsonl", "--steps", "2", "--batch-size", "2"]
+    assert run_cli(monkeypatch, capsys, *train_args, "--out", "runs/prm", "--no-progress")[0] == 0
+    code, out, err = run_cli(
+        monkeypatch, capsys, "testbed", "ship", "--model", "orm", "--from", "runs/prm/model"
+    )
+    assert code == 2 and "trained as kind 'prm', not 'orm'" in out + err
+    code, out, err = run_cli(
+        monkeypatch, capsys, "testbed", "ship", "--model", "target", "--from", "runs/prm/model"
+    )
+    assert code == 2 and "another recipe" in out + err  # a PRM is not the target's recipe
+    code, out, err = run_cli(
+        monkeypatch, capsys, "testbed", "ship", "--model", "prm", "--from", "runs/prm/model"
+    )
+    assert code == 0, out + err
+    assert "python experiments/prm_card.py --models prm" in " ".join(out.split())
+    prm = load_prm("testbed:prm")
+    assert prm.layout.step_separator == "\n\n" and (shipped / "prm" / "training_log.json").exists()

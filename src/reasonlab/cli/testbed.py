@@ -40,8 +40,10 @@ def train_cmd(
 
 @app.command("ship")
 def ship_cmd(
-    model: str = typer.Option(..., help="Which shipped model to replace: target or draft."),
-    from_: str = typer.Option(..., "--from", help="Model folder `reasonlab testbed train` wrote."),
+    model: str = typer.Option(..., help="Which shipped model to replace: target, draft, prm or orm."),
+    from_: str = typer.Option(
+        ..., "--from", help="Model folder `reasonlab testbed train` (prm, orm: `reasonlab prm train`) wrote."
+    ),
 ) -> None:
     """Replace a shipped testbed model by a trained one (the full recipe of its preset), atomically.
     Its card keeps the previous figures, marked stale, until testbed_cards.py measures the new weights."""

@@ -98,6 +98,8 @@ def run_prm_train(
 ) -> dict:
     """Train (or resume) in `run`; the PRM lands in <run>/model (loadable by load_prm and
     --prm). With eval data, the summary holds its step AUROC and ProcessBench F1."""
+    from reasonlab.core.runs import write_json
+    from reasonlab.jobs.common import config_dict
     from reasonlab.prm.train import train_prm
     from reasonlab.training.model_folder import save_model_folder
     from reasonlab.training.plots import plot_metrics
@@ -107,14 +109,26 @@ def run_prm_train(
     if cfg.outcome:  # an ORM: one step per solution, its final answer's label
         samples = [as_outcome(s, cfg.step_separator) for s in samples]
         held_out = [as_outcome(s, cfg.step_separator) for s in held_out] if held_out else None
-    prm, history = train_prm(cfg, samples, run.partial, progress=progress, say=say)
-    save_model_folder(prm, prm.tokenizer, run.path("model"))
+    prm, history, seconds = train_prm(cfg, samples, run.partial, progress=progress, say=say)
+    log = {
+        "kind": "orm" if cfg.outcome else "prm",
+        "config": config_dict(cfg),
+        "steps": cfg.steps,
+        "train_seconds": seconds,
+        "parameters": sum(p.numel() for p in prm.parameters()),
+        "data": data_summary(samples),
+        "history": history[:: max(1, len(history) // 400)],
+    }
+    save_model_folder(
+        prm, prm.tokenizer, run.path("model"), lambda f: write_json(f / "training_log.json", log)
+    )
     run.path("checkpoint.pt").unlink(missing_ok=True)  # the PRM is in model/; the optimizer state goes
     plot_metrics(history, ["loss", "step_accuracy"], run.path("curves.png"), f"PRM on {Path(cfg.data).name}")
     last = history[-10:]
     summary = {
         "steps": cfg.steps,
-        "train": data_summary(samples),
+        "train_seconds": seconds,
+        "train": log["data"],
         "final_loss": sum(h["loss"] for h in last) / len(last),
     }
     if held_out is not None:

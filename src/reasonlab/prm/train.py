@@ -71,8 +71,9 @@ def train_prm(
     work: Path,
     progress: bool = True,
     say: Callable[[str], None] = print,
-) -> tuple[ProcessRewardModel, list[dict]]:
-    """Train (or resume from `work`/checkpoint.pt); returns the PRM and the per-step history."""
+) -> tuple[ProcessRewardModel, list[dict], float]:
+    """Train (or resume from `work`/checkpoint.pt); returns the PRM, the per-step history and the
+    training seconds (resumed sessions included)."""
     prm = build_prm(cfg.validate())
     prm.train()
     optimizer = torch.optim.AdamW(prm.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
@@ -130,4 +131,4 @@ def train_prm(
         progress=progress,
     )
     save_checkpoint(ckpt, state(cfg.steps, seconds))
-    return prm.eval(), history
+    return prm.eval(), history, seconds

@@ -33,9 +33,32 @@ CARD_FILES = ("README.md", "evaluation.json", "depth.png")
 STALE_MARK = "> **Stale card:**"
 
 
+REWARD_MODELS = ("prm", "orm")  # shipped from `reasonlab prm train` runs, not from presets
+REWARD_MODEL_FILES = (*REQUIRED, "prm_config.json")
+
+
 def measure_command(name: str) -> str:
     """The command that measures shipped model `name` and rewrites its card."""
+    if name in REWARD_MODELS:
+        return f"python experiments/prm_card.py --models {name}"
     return f"python experiments/testbed_cards.py --models {name}"
+
+
+def check_reward_model_folder(name: str, folder: Path) -> dict:
+    """The training log of `folder` if it holds a complete PRM (or ORM) of `reasonlab prm train`."""
+    if not folder.is_dir():
+        raise ReasonlabError(f"--from {folder} is not a folder")
+    missing = [f for f in REWARD_MODEL_FILES if not (folder / f).is_file()]
+    if missing:
+        what = "a complete model folder of `reasonlab prm train`"
+        raise ReasonlabError(f"--from {folder} is not {what}: no {', '.join(missing)}")
+    try:
+        log = json.loads((folder / "training_log.json").read_text())
+    except json.JSONDecodeError as e:
+        raise ReasonlabError(f"--from {folder}: unreadable JSON ({e})") from None
+    if log.get("kind") != name:
+        raise ReasonlabError(f"--from {folder} was trained as kind {log.get('kind')!r}, not {name!r}")
+    return log
 
 
 def check_model_folder(name: str, folder: Path) -> dict:
@@ -87,7 +110,8 @@ def ship(name: str, source: str | Path) -> Path:
     previous card files marked stale) and loaded once, then swapped in by two renames; if the second
     fails, the first is undone, and an interruption between them is repaired by the next ship."""
     source = Path(source)
-    log = check_model_folder(name, source)
+    reward_model = name in REWARD_MODELS
+    log = check_reward_model_folder(name, source) if reward_model else check_model_folder(name, source)
     dest = TESTBED_DIR / name
     if source.resolve() == dest.resolve():
         raise ReasonlabError(f"--from {source} is the shipped testbed:{name} itself")
@@ -102,7 +126,7 @@ def ship(name: str, source: str | Path) -> Path:
             if f.is_file() and f.name not in CARD_FILES:
                 shutil.copy2(f, new / f.name)
         _stale_card(name, dest, new, source, log)
-        _check_loads(new, source, log)
+        (_check_reward_model_loads if reward_model else _check_loads)(new, source, log)
         _swap(new, dest, old)
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
@@ -167,6 +191,27 @@ def _check_loads(folder: Path, source: Path, log: dict) -> None:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ReasonlabError(f"--from {source}: the model does not load ({first})") from None
     parameters = sum(p.numel() for p in model.parameters())
+    if parameters != log.get("parameters"):
+        raise ReasonlabError(
+            f"--from {source}: the weights have {parameters} parameters, training_log.json says "
+            f"{log.get('parameters')}"
+        )
+
+
+def _check_reward_model_loads(folder: Path, source: Path, log: dict) -> None:
+    """Load the staged PRM as users will; its tokenizer must be the testbed's (RSD passes token ids
+    between the draft, the target and the PRM)."""
+    from reasonlab.rewards.prm import load_prm
+    from reasonlab.testbed.tokenizer import build_tokenizer
+
+    try:
+        prm = load_prm(str(folder))
+    except Exception as e:  # a bad file surfaces as one of several types
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ReasonlabError(f"--from {source}: the reward model does not load ({first})") from None
+    if prm.tokenizer.get_vocab() != build_tokenizer().get_vocab():
+        raise ReasonlabError(f"--from {source}: its tokenizer is not the testbed's")
+    parameters = sum(p.numel() for p in prm.parameters())
     if parameters != log.get("parameters"):
         raise ReasonlabError(
             f"--from {source}: the weights have {parameters} parameters, training_log.json says "
