@@ -39,6 +39,17 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
     return data_summary(samples)
 
 
+def run_config(steps_file: str) -> dict:
+    """The settings of the `prm data` run that wrote `steps_file` ({} for a file made otherwise)."""
+    import json
+
+    path = Path(steps_file).with_name("config.json")
+    try:
+        return {k: v for k, v in json.loads(path.read_text()).items() if k != "inputs"}
+    except (OSError, ValueError):
+        return {}
+
+
 def data_summary(samples: list[StepSample]) -> dict:
     def figures(rows: list[StepSample]) -> dict:
         steps = [label for s in rows for label in s.labels]
@@ -117,6 +128,7 @@ def run_prm_train(
         "train_seconds": seconds,
         "parameters": sum(p.numel() for p in prm.parameters()),
         "data": data_summary(samples),
+        "data_config": run_config(cfg.data),
         "history": history[:: max(1, len(history) // 400)],
     }
     save_model_folder(
