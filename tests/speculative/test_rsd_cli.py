@@ -58,3 +58,32 @@ def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, prm_folder, args, 
     code, out, err = _rsd(monkeypatch, capsys, prm_folder, tmp_path / "x", *args)
     assert code == 2 and message in out + err and "Traceback" not in out + err
     assert not (tmp_path / "x").exists()
+
+
+def test_a_dataset_runs_and_an_empty_one_or_a_prm_of_other_steps_is_refused(
+    monkeypatch, capsys, tmp_path, prm_folder
+):
+    import dataclasses
+
+    from reasonlab.rewards.prm import load_prm
+
+    data = tmp_path / "two.jsonl"
+    data.write_text('{"problem": "Compute 2+3 from left to right.", "answer": "5"}\n' * 2)
+    code, out, _ = _rsd(
+        monkeypatch, capsys, prm_folder, tmp_path / "ds", "--dataset", str(data), "--baselines", ""
+    )
+    assert code == 0, out
+    assert (
+        json.loads((tmp_path / "ds" / "summary.json").read_text())["methods"]["rsd delta=0.7"]["problems"]
+        == 2
+    )
+    (tmp_path / "empty.jsonl").write_text("")
+    code, out, err = _rsd(
+        monkeypatch, capsys, prm_folder, tmp_path / "e", "--dataset", str(tmp_path / "empty.jsonl")
+    )
+    assert code == 2 and "no problems" in out + err and not (tmp_path / "e").exists()
+    other = load_prm(str(prm_folder))
+    other.layout = dataclasses.replace(other.layout, step_separator="\n")
+    other.save_pretrained(tmp_path / "prm-newline")
+    code, out, err = _rsd(monkeypatch, capsys, tmp_path / "prm-newline", tmp_path / "n")
+    assert code == 2 and "RSD's steps end at" in out + err

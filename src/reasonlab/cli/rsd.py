@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import console
+from reasonlab.cli.common import DATASET_HELP, FIELD_HELP, SETTINGS_HELP, console, load_task, task_inputs
 from reasonlab.cli.options import ConfigFlags, config_options
 from reasonlab.speculative.config import RSDRunConfig
 
@@ -12,19 +12,24 @@ from reasonlab.speculative.config import RSDRunConfig
 @config_options(RSDRunConfig)
 def rsd(
     flags: ConfigFlags,
+    dataset: str = typer.Option(None, help=DATASET_HELP),
+    settings: list[str] = typer.Option(None, "--set", help=SETTINGS_HELP),
+    fields: list[str] = typer.Option(None, "--field", help=FIELD_HELP),
     out: str = typer.Option(None, help="Run folder (default runs/rsd-<config hash>); reruns resume."),
     overwrite: bool = typer.Option(False, help="Replace a finished run folder."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Draft + PRM + target at the step level (RSD) against target-only, draft-only, the draft's
     best-of-N by the PRM and token-level speculative decoding, on one FLOPs ledger."""
-    cfg = flags.build(RSDRunConfig).validate()
+    cfg = flags.build(RSDRunConfig, **task_inputs(flags["task"], dataset, settings, fields)).validate()
+    load_task(cfg)  # a bad task, option or dataset is refused before any model loads
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
     from reasonlab.models.loading import resolve_model_path
     from reasonlab.speculative.job import run_rsd
 
     inputs = {name: resolve_model_path(getattr(cfg, name)) for name in ("draft", "target", "prm")}
+    inputs["dataset"] = dataset
     with open_run(
         "rsd", config_dict(cfg), out=out, inputs=inputs, overwrite=overwrite, say=console.print
     ) as run:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
 
@@ -32,10 +33,17 @@ class RSDRunConfig:
         default="binary", metadata={"help": "w(r): binary, constant, clip, sigmoidal or logistic."}
     )
     alpha: float = field(default=10.0, metadata={"help": "Slope of the logistic weighting."})
-    task_seed: int = field(
-        default=0, metadata={"help": "Seed of the arith problems (0: held out from training)."}
+    task: str = field(default="arith", metadata={"help": "Registered task (see `reasonlab tasks list`)."})
+    # Set by the command: from --set key=value, or from --field for a dataset.
+    task_options: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "Task options.", "cli": False}
     )
-    num_problems: int = field(default=100, metadata={"help": "Problems."})
+    dataset: str | None = field(
+        default=None, metadata={"help": 'A {"problem", "answer"} JSONL file instead of --task.', "cli": False}
+    )
+    num_problems: int = field(
+        default=100, metadata={"help": "Problems (the first ones of the task or dataset)."}
+    )
     max_tokens: int = field(default=512, metadata={"help": "Token cap per solution."})
     max_steps: int = field(default=100, metadata={"help": "Step cap per solution."})
     baselines: str = field(

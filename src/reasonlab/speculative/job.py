@@ -80,14 +80,21 @@ def run_chunk(cfg: RSDRunConfig, models: dict, problems, task) -> dict:
 
 def load_models(cfg: RSDRunConfig) -> dict:
     """Engines for draft and target, the PRM, the thinking format; refuses mismatched tokenizers."""
+    from reasonlab.core.errors import ReasonlabError
     from reasonlab.engines.hf import HFEngine
     from reasonlab.models.think import detect_think_format
     from reasonlab.rewards.prm import load_prm
-    from reasonlab.speculative.rsd import check_tokenizers
+    from reasonlab.speculative.rsd import RSDConfig, check_tokenizers
 
     draft, target = HFEngine.from_pretrained(cfg.draft), HFEngine.from_pretrained(cfg.target)
     prm = load_prm(cfg.prm)
     check_tokenizers(draft, target, prm)
+    delimiter = RSDConfig().delimiter
+    if prm.layout.step_separator != delimiter:
+        raise ReasonlabError(
+            f"the PRM {cfg.prm} scores steps ended by {prm.layout.step_separator!r}; RSD's steps end at "
+            f"{delimiter!r}"
+        )
     think = detect_think_format(draft.tokenizer, model_name=cfg.draft)
     return {"draft": draft, "target": target, "prm": prm, "think": think}
 
@@ -166,11 +173,14 @@ def plot(summary: dict, path, title: str) -> None:
 
 def run_rsd(cfg: RSDRunConfig, run: Run, progress: bool = True, say: Callable[[str], None] = print) -> dict:
     """Chunks of problems, each a record of every method's results (resumable); the summary."""
+    from reasonlab.cli.common import load_task
+    from reasonlab.core.errors import ReasonlabError
     from reasonlab.core.progress import progress_bar
-    from reasonlab.tasks import create_task
 
-    task = create_task("arith", seed=cfg.task_seed)
-    problems = [task.problem(i) for i in range(cfg.num_problems)]
+    task = load_task(cfg)
+    if len(task) == 0:
+        raise ReasonlabError(f"{cfg.dataset or cfg.task}: no problems to solve")
+    problems = [task.problem(i) for i in range(min(cfg.num_problems, len(task)))]
     chunks = [problems[i : i + cfg.chunk] for i in range(0, len(problems), cfg.chunk)]
     models = None
     with progress_bar(len(problems), "rsd", enabled=progress) as advance:
