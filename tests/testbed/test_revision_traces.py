@@ -37,21 +37,24 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
             assert x.loss
             if x.text.startswith("Check "):
                 a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
-                step, route, value = _check_parts(x.text)
+                operands, route, value, step, verdict = _check_parts(x.text)
+                assert operands == f"{a}{op}{b}" and value == apply_op(a, op, b, None)[0] == eval(route)
                 assert step == pieces[:candidate_at][_checks_before(pieces, i)].text  # restated as written
-                assert value == apply_op(a, op, b, None)[0] == eval(route)
-                assert x.text.endswith(" ok" if value == claimed else f", not {claimed}.")
+                assert verdict == ("ok" if value == claimed else "wrong.")
                 checks += 1
                 disagreements += value != claimed
     assert 0.2 < disagreements / checks < 0.4  # about p_step_slip: the copy shortcut would fail often
 
 
-def _check_parts(text: str) -> tuple[str, str, int]:
-    """(step as restated, last line of the route, value) of a check line:
-    "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256." gives ("82*3=256 -> 56", "240+6", 246)."""
-    step, body = text.removeprefix("Check ").split(": ")
-    parts = body.split(",")[0].removesuffix(" ok").split(" = ")
-    return step, parts[-2], int(parts[-1])
+def _check_parts(text: str) -> tuple[str, str, int, str, str]:
+    """(operands, last line of the route, value, step restated, verdict) of a check line:
+    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong." gives
+    ("82*3", "240+6", 246, "82*3=256 -> 56", "wrong.")."""
+    operands, rest = text.removeprefix("Check ").split(": ", 1)
+    route, restated = rest.split(" vs ")
+    step, verdict = restated.rsplit(": ", 1)
+    parts = route.split(" = ")
+    return operands, parts[-2], int(parts[-1]), step, verdict
 
 
 def test_a_check_splits_the_step_into_tens_and_ones():
@@ -106,7 +109,7 @@ def test_a_caught_slip_is_redone_with_the_checks_value_and_the_rest_recomputed()
         pieces = revision_pieces(p, rng, cfg)
         texts = [x.text for x in pieces]
         wait = next(i for i, t in enumerate(texts) if t.startswith("Wait, "))
-        assert ", not " in texts[wait - 1] and wait - 1 == texts.index(
+        assert texts[wait - 1].endswith(": wrong.") and wait - 1 == texts.index(
             next(t for t in texts if t.startswith("Check "))
         )  # every step slips, so the first check already disagrees
         checked = _check_parts(texts[wait - 1])[2]

@@ -1,7 +1,7 @@
 import random
 
 from reasonlab.tasks import create_task
-from reasonlab.tasks.arith import parse_step
+from reasonlab.tasks.arith import format_step, parse_step
 from reasonlab.testbed.revision_traces import RevisionTraceConfig, check_line, revision_pieces
 from reasonlab.testbed.step_labels import first_wrong, label_lines
 
@@ -29,7 +29,7 @@ def test_generated_traces_are_labelled_as_the_generator_made_them():
                 assert label == (piece.belief == problem.answer)
             else:
                 assert label, (piece.text, problem.question)  # checks, redone steps, later candidates
-                caught += ", not " in piece.text
+                caught += piece.text.endswith(": wrong.")
         wrong_checks += not all(labels[:candidate])
     assert caught > 100 and wrong_checks > 100  # slips and their catches were both exercised
 
@@ -39,15 +39,17 @@ def test_a_model_s_false_alarm_miss_or_misquote_is_wrong():
     m = problem.metadata
     a, (op, b) = m["start"], m["ops"][0]
     right_raw = eval(f"{a}{op}{b}")
-    step, _ = check_line(a, op, b, right_raw, 100)
-    first = step.removeprefix("Check ").split(": ")[0]
-    assert label_lines(problem, [first, step]) == [True, True]
-    false_alarm = step.replace(f"= {right_raw} ok", f"= {right_raw + 1}, not {right_raw}.")
+    first = format_step(a, op, b, 100)
+    check, _ = check_line(a, op, b, right_raw, 100)
+    assert label_lines(problem, [first, check]) == [True, True]
+    false_alarm = check.replace(f"= {right_raw} vs", f"= {right_raw + 1} vs").replace(": ok", ": wrong.")
     assert label_lines(problem, [first, false_alarm]) == [True, False]
     slipped = first.replace(f"={right_raw}", f"={right_raw + 10}", 1)
-    miss = check_line(a, op, b, right_raw + 10, 100)[0].replace(f", not {right_raw + 10}.", " ok")
-    assert label_lines(problem, [slipped, miss])[1] is False
-    misquoted = step.replace(first, slipped, 1)
+    caught = check_line(a, op, b, right_raw + 10, 100)[0]
+    assert label_lines(problem, [slipped, caught]) == [False, True]
+    miss = caught.replace(": wrong.", ": ok")
+    assert label_lines(problem, [slipped, miss]) == [False, False]
+    misquoted = check.replace(f"vs {first}", f"vs {slipped}")
     assert label_lines(problem, [first, misquoted]) == [True, False]
     assert first_wrong([True, False, True]) == 1 and first_wrong([True]) is None
     assert label_lines(problem, ["I think so.", "So the answer is 3."])[0] is False

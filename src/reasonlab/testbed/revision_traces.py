@@ -5,14 +5,14 @@ answers change along the trace: a candidate is reached part way, then a check co
 real mistake, misses one, or raises a false alarm and talks the model out of a right answer. The
 traces of `traces.py` recompute every step the same way, so a model trained on them repeats its own
 mistakes in the "check", settles its answer by mid-trace, and every later cut answers the same.
-Here each step is restated and checked by another route, tens and ones apart:
+Here each step is checked by another route, tens and ones apart, beside the step as first written:
 
     37+45=82                          first pass, one step per block; a step can be wrong
     82*3=256 -> 56
     56-18=38
     So the answer is 38.              candidate answer
-    Check 37+45=82: 30+40 + 7+5 = 70+12 = 82 ok
-    Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256.    a disagreement: trusted...
+    Check 37+45: 30+40 + 7+5 = 70+12 = 82 vs 37+45=82: ok
+    Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong.    a disagreement: trusted...
     Wait, 82*3=246 -> 46              ...the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
@@ -21,8 +21,8 @@ Here each step is restated and checked by another route, tens and ones apart:
 A check first computed the step in another order (3*82 for 82*3); a trained model then wrote the
 claimed number in 315 of 331 checks of its wrong steps: where it cannot compute a product it
 slipped on, the number in its context is its best guess. Split into easy parts, the check is a
-computation the model can do. The check line restates the claimed number so that the verdict
-compares two numbers on one line (check_line).
+computation the model can do. The check line then restates the first-pass step, so that the
+verdict compares two numbers on one line (check_line).
 
 First-pass slips get no loss, so the model does not learn to make them; they are there so that
 checks have real mistakes to catch. Checks are always right in the data and always trained: when
@@ -62,9 +62,9 @@ class RevisionTraceConfig:
     def describe(self) -> str:
         """The traces in a sentence or three, for the model cards."""
         return (
-            "a first pass of steps, a candidate answer, then a check of every step, restated and "
-            "recomputed in easy parts, tens and ones apart "
-            '("Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256."). A check that disagrees '
+            "a first pass of steps, a candidate answer, then a check of every step, recomputed in easy "
+            "parts, tens and ones apart, beside the step as first written "
+            '("Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong."). A check that disagrees '
             'is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
@@ -109,14 +109,16 @@ def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
 
 
 def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[str, int]:
-    """A check of the step as the first pass wrote it, and the check's value. The line restates the
-    step, claimed result included, then recomputes it and compares the two numbers side by side:
-    "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6 = 246, not 256." Written as "= 246 ok", with the
-    claimed number only back in the first pass, a trained model could not compare them: it wrote
-    "112, not 112." and "295 ok" after 275."""
+    """A check of the step as the first pass wrote it, and the check's value: the operands, the
+    route, then the first-pass line restated beside the check's value, then the verdict:
+    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong." The route comes before the
+    claimed number: with the claim restated first, a trained model copied it into the route (90 of
+    139 checks of its wrong steps wrote "250+45 = 305" after "59*5=305"). The claim comes back
+    before the verdict: left far back in the first pass, a trained model could not compare the two
+    numbers (it wrote "112, not 112." and "295 ok" after 275)."""
     route, value = check_expression(a, op, b)
-    head = f"Check {_line(a, op, b, raw, modulus)}: {route} = {value}"
-    return (f"{head} ok" if value == raw else f"{head}, not {raw}."), value
+    head = f"Check {a}{op}{b}: {route} = {value} vs {_line(a, op, b, raw, modulus)}"
+    return (f"{head}: ok" if value == raw else f"{head}: wrong."), value
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:

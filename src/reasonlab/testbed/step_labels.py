@@ -8,9 +8,9 @@ rollouts: every line of a revision trace (revision_traces.py) can be checked exa
   in the problem, applied to the true value before it. A step built on an earlier slip is wrong
   even if its own arithmetic is right: the solution is off track.
 - A candidate ("So the answer is X.") or "Confirmed: X." is right when X is the answer.
-- A check is right when it restates the first-pass step it checks word for word, recomputes it
-  correctly (on the operands as written) and gives the verdict its numbers imply: catching a slip
-  is right, a false alarm or a miss is wrong.
+- A check is right when it recomputes the first-pass step it checks correctly (on the operands as
+  written), restates that step word for word and gives the verdict its numbers imply: catching a
+  slip is right, a false alarm or a miss is wrong.
 - Anything else (a line out of the grammar) is wrong.
 
 So labels are not monotone: a slip is wrong, the check that catches it right, the redone step right.
@@ -25,7 +25,6 @@ from reasonlab.tasks.base import Problem
 from reasonlab.testbed.revision_traces import check_line
 from reasonlab.testbed.traces import CANDIDATE_LINE
 
-_CHECK = re.compile(r"^Check (.+?): ")
 _CONFIRMED = re.compile(r"^Confirmed: (-?\d+)\.$")
 WAIT = "Wait, "
 
@@ -46,10 +45,9 @@ def _step_right(problem: Problem, text: str, index: int) -> bool:
 
 
 def _check_right(problem: Problem, text: str, first_pass: list[str], index: int) -> bool:
-    match = _CHECK.match(text)
-    if match is None or index >= len(first_pass) or match[1] != first_pass[index]:
-        return False
-    parsed = parse_step(first_pass[index])
+    """Right when it is exactly the check of the first-pass step it checks: operands, route, the
+    step restated as written, and the verdict its numbers imply."""
+    parsed = parse_step(first_pass[index]) if index < len(first_pass) else None
     if parsed is None:
         return False
     a, op, b, raw, _ = parsed
