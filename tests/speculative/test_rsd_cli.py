@@ -52,6 +52,7 @@ def test_a_sweep_with_every_baseline_writes_a_table_and_a_plot(monkeypatch, caps
         (["--delta", "a"], "--delta 'a': expected numbers"),
         (["--baselines", "beam"], "--baselines: unknown beam"),
         (["--weighting", "soft"], "--weighting 'soft'"),
+        (["--dtype", "half"], "--dtype 'half': choose from auto"),
     ],
 )
 def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, prm_folder, args, message):

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import DATASET_HELP, FIELD_HELP, SETTINGS_HELP, console, load_task, task_inputs
+from reasonlab.cli.common import (
+    DATASET_HELP,
+    FIELD_HELP,
+    SETTINGS_HELP,
+    check_device,
+    console,
+    load_task,
+    task_inputs,
+)
 from reasonlab.cli.options import ConfigFlags, config_options
 from reasonlab.speculative.config import RSDRunConfig
 
@@ -23,6 +31,7 @@ def rsd(
     best-of-N by the PRM and token-level speculative decoding, on one FLOPs ledger."""
     cfg = flags.build(RSDRunConfig, **task_inputs(flags["task"], dataset, settings, fields)).validate()
     load_task(cfg)  # a bad task, option or dataset is refused before any model loads
+    check_device(cfg.device)
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
     from reasonlab.models.loading import resolve_model_path

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.models.loading import DTYPES
 
 BASELINES = ("target", "draft", "best-of-n", "assisted")
 WEIGHTING_NAMES = ("binary", "constant", "clip", "sigmoidal", "logistic")  # speculative/rsd.py's
@@ -54,6 +55,10 @@ class RSDRunConfig:
     bon_temperature: float = field(default=0.7, metadata={"help": "Sampling temperature of best-of-N."})
     chunk: int = field(default=16, metadata={"help": "Problems per batch (and per resumable record)."})
     seed: int = field(default=0, metadata={"help": "Seed of every sampled choice."})
+    device: str = field(default="cpu", metadata={"help": "cpu, cuda, cuda:1 or mps (all three models)."})
+    dtype: str = field(
+        default="auto", metadata={"help": "auto, float32, bfloat16 or float16 (all three models)."}
+    )
 
     def deltas(self) -> list[float]:
         return _floats(self.delta, "--delta")
@@ -77,6 +82,8 @@ class RSDRunConfig:
             )
         if any(n < 1 for n in self.best_of_ns()) or not self.best_of_ns():
             raise ReasonlabError(f"--best-of {self.best_of!r}: each N must be at least 1")
+        if self.dtype not in DTYPES:
+            raise ReasonlabError(f"--dtype {self.dtype!r}: choose from {', '.join(DTYPES)}")
         for name in ("num_problems", "max_tokens", "max_steps", "chunk"):
             if getattr(self, name) < 1:
                 raise ReasonlabError(f"--{name.replace('_', '-')} {getattr(self, name)}: must be >= 1")

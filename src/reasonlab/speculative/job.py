@@ -86,8 +86,9 @@ def load_models(cfg: RSDRunConfig) -> dict:
     from reasonlab.rewards.prm import load_prm
     from reasonlab.speculative.rsd import RSDConfig, check_tokenizers
 
-    draft, target = HFEngine.from_pretrained(cfg.draft), HFEngine.from_pretrained(cfg.target)
-    prm = load_prm(cfg.prm)
+    draft = HFEngine.from_pretrained(cfg.draft, device=cfg.device, dtype=cfg.dtype)
+    target = HFEngine.from_pretrained(cfg.target, device=cfg.device, dtype=cfg.dtype)
+    prm = load_prm(cfg.prm, device=cfg.device, dtype="float32" if cfg.dtype == "auto" else cfg.dtype)
     check_tokenizers(draft, target, prm)
     delimiter = RSDConfig().delimiter
     if prm.layout.step_separator != delimiter:
