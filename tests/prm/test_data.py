@@ -7,6 +7,7 @@ from reasonlab.prm.data import StepSampler, label_testbed_steps, read_samples, s
 from reasonlab.tasks import create_task
 from reasonlab.testbed.revision_traces import RevisionTraceConfig, revision_pieces
 from reasonlab.testbed.step_labels import label_lines
+from reasonlab.testbed.traces import CANDIDATE
 
 TASK = create_task("arith", seed=5)
 
@@ -41,7 +42,7 @@ def test_sampled_data_round_trips_and_repeats_under_its_seed(tmp_path):
     task = create_task("arith")
     problems = [task.problem(i) for i in range(2)]
     kwargs = dict(n=2, temperature=1.0, max_tokens=64, seed=3)
-    sampler = StepSampler("testbed:draft", task)
+    sampler = StepSampler("testbed:draft", task, label_testbed_steps)
     samples = [s for p in problems for s in sampler.sample(p, **kwargs)]
     assert len(samples) == 4 and all(len(s.steps) == len(s.labels) > 0 for s in samples)
     again = [s for p in problems for s in sampler.sample(p, **kwargs)]
@@ -57,3 +58,17 @@ def test_bad_data_names_the_file_and_line(tmp_path):
         read_samples(bad)
     with pytest.raises(ReasonlabError, match="PRM data not found"):
         read_samples(tmp_path / "none.jsonl")
+
+
+def test_monte_carlo_labels_mark_a_step_right_when_some_rollout_from_it_is_right():
+    from reasonlab.prm.data import MonteCarloLabels
+
+    task = create_task("arith")
+    problem = task.problem(0)
+    sampler = StepSampler("testbed:target", task, None, rollouts=2, rollout_max_tokens=200, seed=0)
+    assert isinstance(sampler.label, MonteCarloLabels)
+    right = [*task.reference_steps(problem), f"{CANDIDATE} {problem.answer}."]
+    labels = sampler.label(task, problem, right, "</think>")
+    assert len(labels) == len(right) and labels[-1]  # the full right chain: its rollouts answer it
+    hopeless = [f"{CANDIDATE} {int(problem.answer) + 1}.", "</think>", "The answer is \\boxed{1000}."]
+    assert sampler.label(task, problem, hopeless, "</think>")[-2:] == [False, False]

@@ -27,6 +27,13 @@ class PRMDataConfig:
         default=1.0, metadata={"help": "Sampling temperature (wrong steps need some)."}
     )
     max_tokens: int = field(default=512, metadata={"help": "Token cap per solution."})
+    labels: str = field(
+        default="exact",
+        metadata={
+            "help": "exact (arith: every line checked in context) or monte-carlo (Math-Shepherd rollouts)."
+        },
+    )
+    rollouts: int = field(default=4, metadata={"help": "Monte-Carlo labels: continuations per step."})
     seed: int = field(default=0, metadata={"help": "Sampling seed."})
 
     def model_list(self) -> list[str]:
@@ -38,6 +45,10 @@ class PRMDataConfig:
         for name in ("num_problems", "n", "max_tokens"):
             if getattr(self, name) < 1:
                 raise ReasonlabError(f"--{name.replace('_', '-')} {getattr(self, name)}: must be >= 1")
+        if self.labels not in ("exact", "monte-carlo"):
+            raise ReasonlabError(f"--labels {self.labels!r}: choose from exact, monte-carlo")
+        if self.rollouts < 1:
+            raise ReasonlabError(f"--rollouts {self.rollouts}: must be >= 1")
         if not self.temperature > 0:
             raise ReasonlabError(f"--temperature {self.temperature}: must be > 0 (greedy repeats itself)")
         return self

@@ -3,8 +3,10 @@
 Policies (the testbed draft and target) answer problems at a temperature that makes both right and
 wrong steps occur; each completion is cut into steps at the delimiter the PRM will score at
 ("\\n\\n", as the draft writes its steps in RSD), and each step gets an exact label: on the testbed's
-arith traces, testbed/step_labels.py checks every line in context. The step that closes the
-thinking is labelled by its thinking line; the steps of the answer after it by the final answer.
+arith traces, testbed/step_labels.py checks every line in context (the step that closes the
+thinking is labelled by its thinking line, the steps of the answer after it by the final answer);
+on other tasks, Math-Shepherd's Monte-Carlo labels (MonteCarloLabels) say whether some rollout from
+the step still reaches the right answer.
 """
 
 from __future__ import annotations
@@ -67,6 +69,45 @@ def label_testbed_steps(task: Task, problem: Problem, steps: Sequence[str], clos
     return labels
 
 
+class MonteCarloLabels:
+    """Math-Shepherd's labels, for tasks whose steps cannot be checked: a step is right when at
+    least one of `rollouts` continuations from the solution up to it (sampled by `engine`) reaches
+    the right answer ("hard estimation"). Steps at or after the close marker take the final
+    answer's label: nothing is left to roll out."""
+
+    def __init__(self, engine, think, rollouts: int, max_tokens: int, temperature: float, seed: int):
+        self.engine, self.think = engine, think
+        self.rollouts, self.max_tokens, self.temperature, self.seed = rollouts, max_tokens, temperature, seed
+
+    def __call__(self, task: Task, problem: Problem, steps: Sequence[str], close: str) -> list[bool]:
+        from reasonlab.core.seeds import derive_seed
+        from reasonlab.engines.base import SamplingParams
+        from reasonlab.models.loading import chat_prompt_ids
+
+        tok = self.engine.tokenizer
+        prompt = chat_prompt_ids(tok, problem.question, None, self.think)
+        final = bool(task.score(problem, DELIMITER.join(steps), close))
+        open_steps = next((i for i, s in enumerate(steps) if close in s), len(steps))
+        prefixes = [
+            prompt + tok.encode(DELIMITER.join(steps[: i + 1]) + DELIMITER, add_special_tokens=False)
+            for i in range(open_steps)
+        ]
+        params = [
+            SamplingParams(
+                n=self.rollouts,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                seed=derive_seed(self.seed, "mc", problem.id, i),
+            )
+            for i in range(len(prefixes))
+        ]
+        labels = []
+        for i, request in enumerate(self.engine.generate(prefixes, params) if prefixes else []):
+            done = DELIMITER.join(steps[: i + 1]) + DELIMITER
+            labels.append(any(task.score(problem, done + o.text, close) for o in request.outputs))
+        return labels + [final] * (len(steps) - open_steps)
+
+
 class StepSampler:
     """A policy that writes solutions, cut into labelled steps (`label` knows the task's steps)."""
 
@@ -74,15 +115,23 @@ class StepSampler:
         self,
         model: str,
         task: Task,
-        label: Callable[[Task, Problem, Sequence[str], str], list[bool]] = label_testbed_steps,
+        label: Callable[[Task, Problem, Sequence[str], str], list[bool]] | None = None,
+        rollouts: int = 4,
+        rollout_max_tokens: int = 512,
+        seed: int = 0,
     ):
+        """`label` None: Monte-Carlo labels (MonteCarloLabels, `rollouts` continuations per step by
+        this same policy at temperature 1.0)."""
         from reasonlab.engines.hf import HFEngine
         from reasonlab.models.think import detect_think_format
 
-        self.model, self.task, self.label = model, task, label
+        self.model, self.task = model, task
         self.engine = HFEngine.from_pretrained(model)
         self.think = detect_think_format(self.engine.tokenizer, model_name=model)
         self.think.require("labelling steps (the close marker splits thinking from the answer)")
+        self.label = label or MonteCarloLabels(
+            self.engine, self.think, rollouts, rollout_max_tokens, 1.0, seed
+        )
 
     def sample(
         self, problem: Problem, n: int, temperature: float, max_tokens: int, seed: int

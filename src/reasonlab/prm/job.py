@@ -17,7 +17,7 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
     """Sample and label; one record per (policy, problem), so an interrupted run resumes. Writes
     steps.jsonl (one step sample per line) and returns the summary."""
     from reasonlab.core.progress import progress_bar
-    from reasonlab.prm.data import StepSampler
+    from reasonlab.prm.data import StepSampler, label_testbed_steps
     from reasonlab.tasks import create_task
 
     task = create_task("arith", seed=cfg.task_seed)
@@ -29,7 +29,8 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
             advance(len(problems) - len(todo))
             if not todo:
                 continue
-            sampler = StepSampler(model, task)
+            label = label_testbed_steps if cfg.labels == "exact" else None  # None: Monte-Carlo
+            sampler = StepSampler(model, task, label, cfg.rollouts, cfg.max_tokens, cfg.seed)
             for problem in todo:
                 samples = sampler.sample(problem, cfg.n, cfg.temperature, cfg.max_tokens, cfg.seed)
                 run.add({"id": f"{model}|{problem.id}", "samples": [asdict(s) for s in samples]})
