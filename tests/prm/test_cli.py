@@ -39,6 +39,7 @@ def test_data_then_train_gives_a_loadable_prm_with_held_out_figures(monkeypatch,
         (["train", "--data", "x.jsonl", "--head", "linear"], "--head 'linear': choose from value, two-class"),
         (["data", "--temperature", "0"], "--temperature 0.0: must be > 0"),
         (["data", "--models", ""], "--models is empty"),
+        (["data", "--dataset", "d.jsonl"], "--dataset needs --labels monte-carlo"),
     ],
 )
 def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, args, message):
@@ -46,3 +47,15 @@ def test_bad_input_is_one_line(monkeypatch, capsys, tmp_path, args, message):
     code, out, err = run_cli(monkeypatch, capsys, "prm", *args, "--no-progress")
     assert code == 2 and message in out + err, out + err
     assert "Traceback" not in out + err
+
+
+def test_a_dataset_gets_monte_carlo_labels(monkeypatch, capsys, tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"problem": "Compute 2+3 from left to right.", "answer": "5"}\n')
+    code, out, _ = run_cli(
+        monkeypatch, capsys, "prm", "data", "--models", "testbed:draft", "--dataset", str(data),
+        "--labels", "monte-carlo", "--rollouts", "2", "-n", "1", "--max-tokens", "48",
+        "--out", str(tmp_path / "mc"), "--no-progress",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "1 solutions" in out and (tmp_path / "mc" / "steps.jsonl").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reasonlab.cli.common import console
+from reasonlab.cli.common import DATASET_HELP, FIELD_HELP, console, task_inputs
 from reasonlab.cli.options import ConfigFlags, config_options
 from reasonlab.prm.config import NOT_RECIPE, PRMDataConfig, PRMTrainConfig
 
@@ -15,17 +15,30 @@ app = typer.Typer(help="Process reward models: data without humans, training.", 
 @config_options(PRMDataConfig)
 def data_cmd(
     flags: ConfigFlags,
+    dataset: str = typer.Option(None, help=DATASET_HELP + " Needs --labels monte-carlo."),
+    fields: list[str] = typer.Option(None, "--field", help=FIELD_HELP),
     out: str = typer.Option(None, help="Run folder (default runs/prm-data-<config hash>); reruns resume."),
     overwrite: bool = typer.Option(False, help="Replace a finished run folder."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
-    """Sample solutions from policies and label every step exactly (arith): <run>/steps.jsonl."""
-    cfg = flags.build(PRMDataConfig).validate()
+    """Sample solutions from policies and label every step (exactly on arith, by Monte-Carlo rollouts
+    otherwise): <run>/steps.jsonl."""
+    options = task_inputs("arith", dataset, None, fields) if dataset else {}
+    cfg = flags.build(
+        PRMDataConfig, **({"dataset": dataset, "task_options": options["task_options"]} if dataset else {})
+    ).validate()
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
     from reasonlab.prm.job import STEPS_FILE, run_prm_data
 
-    with open_run("prm-data", config_dict(cfg), out=out, overwrite=overwrite, say=console.print) as run:
+    with open_run(
+        "prm-data",
+        config_dict(cfg),
+        out=out,
+        inputs={"dataset": dataset},
+        overwrite=overwrite,
+        say=console.print,
+    ) as run:
         summary = run_prm_data(cfg, run, progress=progress)
         folder = run.finish(summary)
     console.print(

@@ -4,6 +4,7 @@ flags from them before anything heavy is imported."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
 
@@ -18,6 +19,14 @@ class PRMDataConfig:
     )
     task_seed: int = field(
         default=1, metadata={"help": "Seed of the arith problems (1: the testbed's training set)."}
+    )
+    # Set by the command from --dataset and --field: a JSONL task instead of arith (then the labels
+    # must be monte-carlo: only arith steps can be checked exactly).
+    dataset: str | None = field(
+        default=None, metadata={"help": 'A {"problem", "answer"} JSONL file instead of arith.', "cli": False}
+    )
+    task_options: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "Task options.", "cli": False}
     )
     num_problems: int = field(
         default=500, metadata={"help": "Problems, each answered n times by every policy."}
@@ -47,6 +56,10 @@ class PRMDataConfig:
                 raise ReasonlabError(f"--{name.replace('_', '-')} {getattr(self, name)}: must be >= 1")
         if self.labels not in ("exact", "monte-carlo"):
             raise ReasonlabError(f"--labels {self.labels!r}: choose from exact, monte-carlo")
+        if self.dataset and self.labels == "exact":
+            raise ReasonlabError(
+                "--dataset needs --labels monte-carlo: only arith steps can be checked exactly"
+            )
         if self.rollouts < 1:
             raise ReasonlabError(f"--rollouts {self.rollouts}: must be >= 1")
         if not self.temperature > 0:

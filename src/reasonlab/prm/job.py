@@ -20,8 +20,11 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
     from reasonlab.prm.data import StepSampler, label_testbed_steps
     from reasonlab.tasks import create_task
 
-    task = create_task("arith", seed=cfg.task_seed)
-    problems = [task.problem(i) for i in range(cfg.num_problems)]
+    if cfg.dataset:
+        task = create_task("jsonl", path=cfg.dataset, **cfg.task_options)
+    else:
+        task = create_task("arith", seed=cfg.task_seed)
+    problems = [task.problem(i) for i in range(min(cfg.num_problems, len(task)))]
     models = cfg.model_list()
     with progress_bar(len(models) * len(problems), "prm data", enabled=progress) as advance:
         for model in models:
