@@ -15,15 +15,17 @@ RANK = {
     "tasks": 1,
     "training": 1,  # the shared training loop: schedule, checkpoints, metrics
     "engines": 2,
-    "testbed": 2,  # trains models on tasks' traces; registers its handles with models
     "rewards": 2,
+    "testbed": 3,  # trains models on tasks' traces; registers its handles with models; ships PRMs
     "sampling": 3,
     "recsys": 3,
     "grounding": 3,
     "optim": 3,
     "jobs": 4,
     "rl": 5,  # a job family: its config extends jobs.common.RunInputs
-    "cli": 6,
+    "prm": 5,  # PRM data (policies through engines, testbed labels) and training; uses jobs.common
+    "speculative": 6,  # RSD: engines, a PRM (rewards) and prm's step splitting
+    "cli": 7,
 }
 # Narrower rules the document states: "independent of engines"; "optim/ imports only core".
 ONLY = {"recsys": {"core"}, "grounding": {"core"}, "optim": {"core"}, "training": {"core"}}

@@ -26,6 +26,9 @@ CONVERTED = {
     "testbed train",
     "optim bench",
     "rl train",
+    "prm data",
+    "prm train",
+    "rsd",
 }
 
 

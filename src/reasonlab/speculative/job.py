@@ -174,11 +174,15 @@ def plot(summary: dict, path, title: str) -> None:
 
 def run_rsd(cfg: RSDRunConfig, run: Run, progress: bool = True, say: Callable[[str], None] = print) -> dict:
     """Chunks of problems, each a record of every method's results (resumable); the summary."""
-    from reasonlab.cli.common import load_task
     from reasonlab.core.errors import ReasonlabError
     from reasonlab.core.progress import progress_bar
+    from reasonlab.tasks import create_task
 
-    task = load_task(cfg)
+    task = (
+        create_task("jsonl", path=cfg.dataset, **cfg.task_options)
+        if cfg.dataset
+        else create_task(cfg.task, **cfg.task_options)
+    )
     if len(task) == 0:
         raise ReasonlabError(f"{cfg.dataset or cfg.task}: no problems to solve")
     problems = [task.problem(i) for i in range(min(cfg.num_problems, len(task)))]
