@@ -93,6 +93,16 @@ SMALL = {
         ),
         r"plot: runs/rsd-",
     ),
+    "probe": Small(
+        (
+            ("--num-problems", "2"),
+            ("-n", "2"),
+            ("--max-tokens", "48"),
+            ("--perturbations", "question-removal,step-shuffle"),
+            ("--no-progress", None),
+        ),
+        r"run folder: runs/probe-",
+    ),
     # Replaces the package's shipped model: tests/testbed/test_ship.py runs it on a copy.
     "testbed ship": Small(needs=("package",)),
     "optim bench": Small(

@@ -29,6 +29,7 @@ CONVERTED = {
     "prm data",
     "prm train",
     "rsd",
+    "probe",
 }
 
 

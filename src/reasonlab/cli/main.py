@@ -12,6 +12,7 @@ from reasonlab.cli import budget as budget_cmd
 from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
 from reasonlab.cli import grounding, models, optim, prm, recsys, rl, runs, tasks, testbed
+from reasonlab.cli import probe as probe_cmd
 from reasonlab.cli import rsd as rsd_cmd
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import RESUME_LINE, RunInterrupted
@@ -55,6 +56,7 @@ app.command("evaluate")(generate_cmd.evaluate)
 app.command()(fractured_cmd.fractured)
 app.command()(budget_cmd.budget)
 app.command()(rsd_cmd.rsd)
+app.command()(probe_cmd.probe)
 
 # Commands that resume without a run folder of core/runs.py (the ones with one say so themselves).
 RESUMES_ON_ITS_OWN = {"testbed train"}

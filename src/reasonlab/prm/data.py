@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.rewards.base import STEP_DELIMITER as DELIMITER
+from reasonlab.rewards.base import split_steps
 from reasonlab.tasks.base import Problem, Task
-
-DELIMITER = "\n\n"
 
 
 @dataclass
@@ -36,11 +36,6 @@ class StepSample:
     def __post_init__(self) -> None:
         if len(self.steps) != len(self.labels):
             raise ValueError(f"{len(self.steps)} steps for {len(self.labels)} labels")
-
-
-def split_steps(text: str, delimiter: str = DELIMITER) -> list[str]:
-    """The non-empty pieces between delimiters, as written (no stripping: the PRM reads them so)."""
-    return [piece for piece in text.split(delimiter) if piece.strip()]
 
 
 def label_testbed_steps(task: Task, problem: Problem, steps: Sequence[str], close: str) -> list[bool]:

@@ -48,6 +48,14 @@ class RewardFunction:
         return [self.score(p, c) for p, c in zip(problem, completions)]
 
 
+STEP_DELIMITER = "\n\n"  # where a solution's steps end, as reasoning models write them
+
+
+def split_steps(text: str, delimiter: str = STEP_DELIMITER) -> list[str]:
+    """The non-empty pieces between delimiters, as written (no stripping: a PRM reads them so)."""
+    return [piece for piece in text.split(delimiter) if piece.strip()]
+
+
 def outcome_steps(reward: Reward, problem: Problem, steps: Sequence[str], delimiter: str) -> list[float]:
     """Step scores of an outcome reward: it judges only the finished completion, so every step but the
     last gets 0 and the last gets the score of the steps joined (a sparse reward, as PPO places it)."""

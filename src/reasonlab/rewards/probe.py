@@ -72,12 +72,14 @@ def step_number_edit(question, steps, rng, pool) -> Perturbed:
 def chain_edit(question, steps, rng, pool) -> Perturbed:
     """Arith chains: one step's operand moved and every later step recomputed from it, answer lines
     included, so the solution stays self-consistent but answers another question. Applied only
-    when every line from the edited step on is a step or an answer line (not, e.g., a check)."""
+    when every line from the edited step on is a step or an answer line (not, e.g., a check); text
+    after a step's first line (a close marker) is kept."""
     from reasonlab.tasks.arith import apply_op, format_step, parse_step
 
     found = re.search(r"modulo (\d+)", question)
     modulus = int(found.group(1)) if found else None
-    parsed = [parse_step(s) for s in steps]
+    heads = [s.split("\n", 1) for s in steps]  # [first line, rest]
+    parsed = [parse_step(h[0]) for h in heads]
     answer = re.compile(r"(So the answer is |Confirmed: |\\boxed\{)(-?\d+)")
     editable = [i for i, p in enumerate(parsed) if p is not None]
     tail_ok = [
@@ -88,16 +90,16 @@ def chain_edit(question, steps, rng, pool) -> Perturbed:
     if not tail_ok:
         return Perturbed(question, list(steps), None, applied=False)
     i = rng.choice(tail_ok)
-    a, op, b, _, _ = parsed[i]
-    b2 = max(1, b + rng.choice([d for d in (-3, -2, -1, 1, 2, 3) if b + d >= 1]))
-    out, value = list(steps[:i]), None
+    a, _, b, _, _ = parsed[i]
+    b2 = b + rng.choice([d for d in (-3, -2, -1, 1, 2, 3) if b + d >= 1])
+    out, value = list(steps[:i]), a
     for k in range(i, len(steps)):
         if parsed[k] is not None:
             _, op_k, b_k, _, _ = parsed[k]
-            a_k = a if k == i else value
             b_k = b2 if k == i else b_k
-            out.append(format_step(a_k, op_k, b_k, modulus))
-            value = apply_op(a_k, op_k, b_k, modulus)[1]
+            rest = "\n" + heads[k][1] if len(heads[k]) > 1 else ""
+            out.append(format_step(value, op_k, b_k, modulus) + rest)
+            value = apply_op(value, op_k, b_k, modulus)[1]
         else:
             out.append(answer.sub(lambda m, v=value: m.group(1) + str(v), steps[k]))
     return Perturbed(question, out, i)

@@ -78,7 +78,7 @@ def best_of_n(
     (one forward per solution, prompt included), aggregated by `aggregation`."""
     from reasonlab.core.seeds import derive_seed
     from reasonlab.engines.base import SamplingParams
-    from reasonlab.prm.data import split_steps
+    from reasonlab.rewards.base import split_steps
     from reasonlab.rewards.prm import aggregate_steps
     from reasonlab.speculative.rsd import _matmul_params
 
