@@ -39,7 +39,8 @@ def test_the_verifier_moves_exactly_when_the_answer_does(monkeypatch, capsys, tm
     )  # fmt: skip
     assert code == 0, out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    verifier, prm = summary["verifier"], summary[str(prm_folder)]
+    verifier, prm = summary["rewards"]["verifier"], summary["rewards"][str(prm_folder)]
+    assert summary["candidates"] == 8 and summary["one_step_solutions"] == 0
     assert verifier["question-removal"]["mean_abs_change"] == 0  # it checks the answer, not the question
     assert verifier["question-shuffle"]["mean_change"] == -1  # the other problem's answer differs
     assert verifier["chain-edit"]["mean_change"] < -0.5  # a self-consistent chain to another answer
@@ -66,3 +67,18 @@ def test_sampled_candidates_and_bad_input(monkeypatch, capsys, tmp_path, prm_fol
         "--out", str(tmp_path / "y"), "--no-progress",
     )  # fmt: skip
     assert code == 2 and "bad.jsonl, line 1: not a solution" in out + err
+
+
+def test_a_reward_that_returns_nan_stops_the_probe_in_one_line():
+    from reasonlab.core.errors import ReasonlabError
+    from reasonlab.jobs.probe import probe_group
+
+    class Broken:
+        name = "broken"
+
+        def score(self, problem, completion):
+            return float("nan")
+
+    p = TASK.problem(0)
+    with pytest.raises(ReasonlabError, match="reward broken returned NaN for problem"):
+        probe_group(Broken(), TASK, [(p, TASK.reference_steps(p))], ["question-removal"], [p], 0)

@@ -36,5 +36,10 @@ def probe(
         summary = run_probe(cfg, task, run, progress=progress)
         report = report_markdown(summary)
         folder = run.finish(summary, report)
+    if summary["one_step_solutions"]:
+        console.print(
+            f"warning: {summary['one_step_solutions']} of {summary['candidates']} solutions have no step "
+            "separator; step-level perturbations skipped them (counted as skipped)"
+        )
     console.print(report, highlight=False)
     console.print(f"run folder: {folder} (chart: {folder / 'mean_abs_change.png'})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,8 +157,15 @@ def score(reward, problem, steps: list[str]) -> tuple[float, list[float] | None]
 
     if isinstance(reward, PRMReward):
         step_scores = reward.score_steps(problem, steps)
-        return aggregate_steps(step_scores, reward.prm.layout.aggregation), step_scores
-    return float(reward.score(problem, STEP_DELIMITER.join(steps))), None
+        value = aggregate_steps(step_scores, reward.prm.layout.aggregation)
+    else:
+        value, step_scores = float(reward.score(problem, STEP_DELIMITER.join(steps))), None
+    if math.isnan(value):
+        raise ReasonlabError(
+            f"reward {getattr(reward, 'name', reward)!s} returned NaN for problem {problem.id}: the probe "
+            "needs a score for every solution it compares"
+        )
+    return value, step_scores
 
 
 def probe_group(reward, task, group: list[tuple[Any, list[str]]], names: list[str], pool, seed: int) -> dict:
@@ -258,8 +266,8 @@ def plot(summary: dict, path: Path) -> None:
 
 
 def report_markdown(summary: dict) -> str:
-    lines = ["# Reward-model probe", ""]
-    for reward_name, per in summary.items():
+    lines = ["# Reward-model probe", "", f"{summary['candidates']} candidate solutions.", ""]
+    for reward_name, per in summary["rewards"].items():
         lines += [
             f"## {reward_name}",
             "",
@@ -305,6 +313,11 @@ def run_probe(cfg: ProbeConfig, task, run: Run, progress: bool = True) -> dict:
                 result = probe_group(reward, task, groups[pid], names, pool, cfg.seed + s)
                 run.add({"id": key, "reward": reward_name, "seed": s, "result": result})
             advance(1)
-    summary = summarize(list(run.records()), names)
-    plot(summary, run.path("mean_abs_change.png"))
-    return summary
+    per_reward = summarize(list(run.records()), names)
+    plot(per_reward, run.path("mean_abs_change.png"))
+    return {
+        "rewards": per_reward,
+        "candidates": len(candidates),
+        # without step separators a solution is one step: step-level perturbations skip it (counted)
+        "one_step_solutions": sum(len(steps) < 2 for _, steps in candidates),
+    }
