@@ -72,3 +72,21 @@ def test_monte_carlo_labels_mark_a_step_right_when_some_rollout_from_it_is_right
     assert len(labels) == len(right) and labels[-1]  # the full right chain: its rollouts answer it
     hopeless = [f"{CANDIDATE} {int(problem.answer) + 1}.", "</think>", "The answer is \\boxed{1000}."]
     assert sampler.label(task, problem, hopeless, "</think>")[-2:] == [False, False]
+
+
+def test_question_negatives_pair_solutions_with_other_questions_and_label_them_wrong():
+    from reasonlab.prm.data import StepSample, question_negatives
+
+    samples = [
+        StepSample(f"p{i}", f"question {i}", ["1+1=2", "So the answer is 2."], [True, True], "m", True)
+        for i in range(10)
+    ]
+    negatives = question_negatives(samples, 0.3, seed=0)
+    assert len(negatives) == 3 and negatives == question_negatives(samples, 0.3, seed=0)
+    by_question = {s.question: s.problem_id for s in samples}
+    for n in negatives:
+        assert by_question[n.question] == n.problem_id  # a real other problem, id and question together
+        assert n.labels == [False, False] and not n.correct
+    steps_of = {tuple(s.steps) for s in samples}
+    assert all(tuple(n.steps) in steps_of for n in negatives)
+    assert question_negatives(samples[:1], 1.0, seed=0) == []  # no other question to pair with

@@ -98,6 +98,13 @@ class PRMTrainConfig:
             "help": "Train an outcome reward model: each solution one step, labelled by its final answer."
         },
     )
+    question_negatives: float = field(
+        default=0.0,
+        metadata={
+            "help": "Extra solutions, as a share of the data, paired with another problem's question and "
+            "every step labelled wrong (question-shuffled negatives)."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the head's initial weights and the batches."})
     checkpoint_every_s: float = field(
         default=300.0, metadata={"help": "Seconds between checkpoints.", "flag": "--checkpoint-every"}
@@ -113,6 +120,8 @@ class PRMTrainConfig:
             raise ReasonlabError(f"--head {self.head!r}: choose from {', '.join(HEADS)}")
         if not self.step_separator:
             raise ReasonlabError("--step-separator is empty: give the text that ends each step")
+        if not 0 <= self.question_negatives <= 1:
+            raise ReasonlabError(f"--question-negatives {self.question_negatives}: must be in [0, 1]")
         return self
 
 

@@ -166,6 +166,25 @@ def as_outcome(sample: StepSample, delimiter: str = DELIMITER) -> StepSample:
     )
 
 
+def question_negatives(samples: Sequence[StepSample], share: float, seed: int) -> list[StepSample]:
+    """round(share x len) solutions paired with another problem's question, every step labelled
+    wrong: a PRM trained on them has to read the question (the probe's question shuffle)."""
+    import random
+
+    rng = random.Random(f"negatives:{seed}")
+    count = round(share * len(samples))
+    problems = sorted({(s.problem_id, s.question) for s in samples})
+    if count == 0 or len(problems) < 2:
+        return []
+    out = []
+    for sample in rng.sample(list(samples), min(count, len(samples))):
+        pid, question = rng.choice([p for p in problems if p[0] != sample.problem_id])
+        out.append(
+            StepSample(pid, question, list(sample.steps), [False] * len(sample.steps), sample.source, False)
+        )
+    return out
+
+
 def write_samples(path: Path, samples: Sequence[StepSample]) -> None:
     from reasonlab.core.runs import write_atomic
 

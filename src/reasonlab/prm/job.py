@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reasonlab.core.runs import Run
 from reasonlab.prm.config import PRMDataConfig, PRMTrainConfig
-from reasonlab.prm.data import StepSample, as_outcome, read_samples, write_samples
+from reasonlab.prm.data import StepSample, as_outcome, question_negatives, read_samples, write_samples
 
 STEPS_FILE = "steps.jsonl"  # the step samples a finished `prm data` run holds, one per line
 
@@ -121,6 +121,7 @@ def run_prm_train(
 
     samples = read_samples(cfg.data)
     held_out = read_samples(cfg.eval_data) if cfg.eval_data else None
+    samples = samples + question_negatives(samples, cfg.question_negatives, cfg.seed)
     if cfg.outcome:  # an ORM: one step per solution, its final answer's label
         samples = [as_outcome(s, cfg.step_separator) for s in samples]
         held_out = [as_outcome(s, cfg.step_separator) for s in held_out] if held_out else None
