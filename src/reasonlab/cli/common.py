@@ -12,6 +12,7 @@ from rich.table import Table
 
 from reasonlab.cli.options import flag_errors, name_flags, validated  # noqa: F401 (re-exported)
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.jobs.common import load_task  # noqa: F401 (re-exported)
 
 console = Console()
 
@@ -61,15 +62,6 @@ def task_inputs(task: str, dataset: str | None, settings: list[str] | None, fiel
     if dataset:
         return {"task": "jsonl", "dataset": dataset, "task_options": {"fields": mapping} if mapping else {}}
     return {"task": task, "task_options": options}
-
-
-def load_task(cfg):
-    """The task object of a job config (validated before any model is loaded)."""
-    from reasonlab.tasks import create_task
-
-    if cfg.dataset:
-        return create_task("jsonl", path=cfg.dataset, **cfg.task_options)
-    return create_task(cfg.task, **cfg.task_options)
 
 
 def check_device(device: str) -> None:

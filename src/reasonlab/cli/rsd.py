@@ -43,8 +43,9 @@ def rsd(
         "rsd", config_dict(cfg), out=out, inputs=inputs, overwrite=overwrite, say=console.print
     ) as run:
         summary = run_rsd(cfg, run, progress=progress, say=console.print)
-        folder = run.finish(summary, report(summary))
-    console.print(report(summary), highlight=False)
+        table = report(summary)
+        folder = run.finish(summary, table)
+    console.print(table, highlight=False)
     console.print(f"plot: {folder / 'accuracy_vs_flops.png'}")
 
 

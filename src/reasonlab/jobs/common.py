@@ -47,6 +47,16 @@ class RunInputs:
         return cls(**fill_model_defaults(values, {f.name for f in fields(cls)}, model))
 
 
+def load_task(cfg):
+    """The task object of a job config (its task and options, or its JSONL dataset), validated
+    before any model is loaded."""
+    from reasonlab.tasks import create_task
+
+    if cfg.dataset:
+        return create_task("jsonl", path=cfg.dataset, **cfg.task_options)
+    return create_task(cfg.task, **cfg.task_options)
+
+
 def config_dict(cfg) -> dict[str, Any]:
     """A job config as the JSON written to config.json (and hashed for default run folders)."""
     return asdict(cfg)

@@ -17,13 +17,11 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
     """Sample and label; one record per (policy, problem), so an interrupted run resumes. Writes
     steps.jsonl (one step sample per line) and returns the summary."""
     from reasonlab.core.progress import progress_bar
+    from reasonlab.jobs.common import load_task
     from reasonlab.prm.data import StepSampler, label_testbed_steps
     from reasonlab.tasks import create_task
 
-    if cfg.dataset:
-        task = create_task("jsonl", path=cfg.dataset, **cfg.task_options)
-    else:
-        task = create_task("arith", seed=cfg.task_seed)
+    task = load_task(cfg) if cfg.dataset else create_task("arith", seed=cfg.task_seed)
     problems = [task.problem(i) for i in range(min(cfg.num_problems, len(task)))]
     models = cfg.model_list()
     with progress_bar(len(models) * len(problems), "prm data", enabled=progress) as advance:
@@ -76,7 +74,7 @@ def evaluate_prm(prm, samples: list[StepSample], batch_size: int = 16) -> dict:
     """On held-out samples: step AUROC, ProcessBench F1 (threshold 0.5), outcome AUROC (the last
     step's score against the final answer), and best-of-N within each (problem, policy) group of
     solutions: the PRM's pick (by its last and by its lowest step score) against a random pick
-    (the group's mean accuracy), the majority answer and the oracle (any right)."""
+    (the group's mean accuracy) and the oracle (any right)."""
     from reasonlab.prm.metrics import auroc, processbench_f1
     from reasonlab.rewards.prm import aggregate_steps
 

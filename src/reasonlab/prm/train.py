@@ -18,30 +18,21 @@ import torch
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.prm.config import NOT_RECIPE, PRMTrainConfig
 from reasonlab.prm.data import StepSample
-from reasonlab.rewards.prm import PRMLayout, ProcessRewardModel
+from reasonlab.rewards.prm import PRMLayout, ProcessRewardModel, load_backbone
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
 from reasonlab.training.loop import run_steps
 from reasonlab.training.schedule import WarmupCosine, set_lr
 
 
 def build_prm(cfg: PRMTrainConfig) -> ProcessRewardModel:
-    """The init model's backbone and tokenizer, with a new head (seeded)."""
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
+    """The init model's backbone and tokenizer (its language-model head dropped), with a new head
+    (seeded)."""
     from reasonlab.models.loading import resolve_model_path
 
     folder = resolve_model_path(cfg.init)
     if folder is None:
         raise ReasonlabError(f"--init {cfg.init}: give a model folder or a trained testbed handle")
-    hf_logging.disable_progress_bar()
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # the dropped language-model head is reported as unused: expected
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        backbone = AutoModel.from_pretrained(folder, dtype=torch.float32, local_files_only=True)
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    backbone, tokenizer = load_backbone(folder)
     torch.manual_seed(cfg.seed)
     return ProcessRewardModel(
         backbone, tokenizer, PRMLayout(head=cfg.head, step_separator=cfg.step_separator)

@@ -32,7 +32,7 @@ import torch
 
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.models.scoring import pack
-from reasonlab.rewards.base import RewardFunction
+from reasonlab.rewards.base import RewardFunction, split_steps
 from reasonlab.tasks.base import Problem
 
 CONFIG_FILE = "prm_config.json"
@@ -222,29 +222,36 @@ def detect_layout(folder: Path) -> PRMLayout:
     )
 
 
-def load_prm(name: str, device: str = "cpu", dtype: str = "float32", **layout) -> ProcessRewardModel:
-    """A PRM from a local folder or a registered handle (testbed:prm). Keyword arguments replace
-    fields of the layout the folder shows (step_separator="\n\n" for Skywork's PRM as RSD ran it)."""
+def load_backbone(folder: Path, dtype: str = "float32"):
+    """(backbone, tokenizer) of a local folder: the base model without any head its checkpoint
+    has (a language-model head, a PRM head), which transformers reports as unused keys: expected
+    here, so its warnings are silenced. A folder that does not load is a one-line error."""
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        backbone = AutoModel.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise ReasonlabError(f"cannot load {folder}: {str(e).strip().splitlines()[0]}") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    return backbone, tokenizer
+
+
+def load_prm(name: str, device: str = "cpu", dtype: str = "float32", **layout) -> ProcessRewardModel:
+    """A PRM from a local folder or a registered handle (testbed:prm). Keyword arguments replace
+    fields of the layout the folder shows (step_separator="\n\n" for Skywork's PRM as RSD ran it)."""
     from reasonlab.models.loading import resolve_model_path
 
     folder = resolve_model_path(name)
     if folder is None:
         raise ReasonlabError(f"{name} is not a PRM folder")
     layout = dataclasses.replace(detect_layout(folder), **layout)
-    hf_logging.disable_progress_bar()
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # the head's keys are "unexpected" to the backbone: expected here
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        backbone = AutoModel.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
-    except (OSError, ValueError) as e:
-        raise ReasonlabError(f"cannot load PRM from {folder}: {str(e).strip().splitlines()[0]}") from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    prm = ProcessRewardModel(backbone, tokenizer, layout)
+    prm = ProcessRewardModel(*load_backbone(folder, dtype), layout)
     state = read_tensors(folder, prm.head_name)
     try:
         prm.head.load_state_dict(state)
@@ -257,7 +264,7 @@ def load_prm(name: str, device: str = "cpu", dtype: str = "float32", **layout) -
 
 class PRMReward(RewardFunction):
     """A PRM as a Reward: step scores, and a completion's score aggregated from them (search-and-learn's
-    last / min / prod, or the mean). `split` cuts a completion into steps (default: the separator)."""
+    last / min / prod, or the mean). `delimiter` cuts a completion into steps (default: the separator)."""
 
     def __init__(self, prm: ProcessRewardModel, delimiter: str | None = None, batch_size: int = 16):
         self.prm, self.batch_size = prm, batch_size
@@ -265,7 +272,7 @@ class PRMReward(RewardFunction):
         self.name = f"prm({prm.layout.aggregation})"
 
     def steps_of(self, completion: str) -> list[str]:
-        return [s for s in completion.split(self.delimiter) if s.strip()]
+        return split_steps(completion, self.delimiter)
 
     def score_steps(self, problem: Problem, steps: Sequence[str]) -> list[float]:
         return self.prm.score_steps_batch([problem.question], [list(steps)])[0] if steps else []

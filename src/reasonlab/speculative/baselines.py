@@ -76,11 +76,11 @@ def best_of_n(
 ) -> Candidates:
     """n sampled solutions per prompt from the draft, each scored by the PRM over all its steps
     (one forward per solution, prompt included), aggregated by `aggregation`."""
+    from reasonlab.core.cost import matmul_params
     from reasonlab.core.seeds import derive_seed
     from reasonlab.engines.base import SamplingParams
     from reasonlab.rewards.base import split_steps
     from reasonlab.rewards.prm import aggregate_steps
-    from reasonlab.speculative.rsd import _matmul_params
 
     params = [
         SamplingParams(n=n, temperature=temperature, max_tokens=max_tokens, seed=derive_seed(seed, "bon", i))
@@ -105,7 +105,7 @@ def best_of_n(
         prm_tokens,
         prefill,
         draft.num_params,
-        _matmul_params(prm.backbone),
+        matmul_params(prm.backbone),
         draft_seconds,
         prm_seconds,
     )

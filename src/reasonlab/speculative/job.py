@@ -176,13 +176,9 @@ def run_rsd(cfg: RSDRunConfig, run: Run, progress: bool = True, say: Callable[[s
     """Chunks of problems, each a record of every method's results (resumable); the summary."""
     from reasonlab.core.errors import ReasonlabError
     from reasonlab.core.progress import progress_bar
-    from reasonlab.tasks import create_task
+    from reasonlab.jobs.common import load_task
 
-    task = (
-        create_task("jsonl", path=cfg.dataset, **cfg.task_options)
-        if cfg.dataset
-        else create_task(cfg.task, **cfg.task_options)
-    )
+    task = load_task(cfg)
     if len(task) == 0:
         raise ReasonlabError(f"{cfg.dataset or cfg.task}: no problems to solve")
     problems = [task.problem(i) for i in range(min(cfg.num_problems, len(task)))]
@@ -197,5 +193,9 @@ def run_rsd(cfg: RSDRunConfig, run: Run, progress: bool = True, say: Callable[[s
             run.add({"id": f"chunk-{k}", "methods": run_chunk(cfg, models, chunk, task)})
             advance(len(chunk))
     summary = summarize(cfg, list(run.records()))
-    plot(summary, run.path("accuracy_vs_flops.png"), f"RSD on arith ({cfg.num_problems} problems)")
+    plot(
+        summary,
+        run.path("accuracy_vs_flops.png"),
+        f"RSD on {cfg.dataset or cfg.task} ({len(problems)} problems)",
+    )
     return summary

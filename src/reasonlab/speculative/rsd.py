@@ -128,6 +128,7 @@ def rsd_generate(
 ) -> tuple[list[Solution], dict[str, Ledger]]:
     """Solutions for `prompts` (token ids, shared by the three models) and the ledger per model.
     `draft` and `target` are engines; `prm` is an IncrementalPRM on the same tokenizer."""
+    from reasonlab.core.cost import matmul_params
     from reasonlab.core.seeds import derive_seed
     from reasonlab.engines.base import SamplingParams
 
@@ -138,7 +139,7 @@ def rsd_generate(
     ledgers = {
         "draft": Ledger(draft.num_params),
         "target": Ledger(target.num_params),
-        "prm": Ledger(_matmul_params(prm.prm.backbone)),
+        "prm": Ledger(matmul_params(prm.prm.backbone)),
     }
     rng = random.Random(cfg.seed)
     solutions = [Solution(list(p)) for p in prompts]
@@ -217,9 +218,3 @@ def rsd_generate(
     ledgers["prm"].prefill_computed = prm_usage.prefill_computed
     ledgers["prm"].prefill_reused = prm_usage.prefill_reused
     return solutions, ledgers
-
-
-def _matmul_params(backbone) -> int:
-    """A PRM backbone's matmul parameters (no embedding table, no LM head)."""
-    total = sum(p.numel() for p in backbone.parameters())
-    return total - backbone.get_input_embeddings().weight.numel()
