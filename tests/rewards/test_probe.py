@@ -65,4 +65,5 @@ def test_kendall_tau_and_change_summary():
     assert kendall_tau([1, 1], [1, 2]) != kendall_tau([1, 1], [1, 2])  # constant: NaN
     s = change_summary([0.5, 0.5, 0.5], [0.52, 0.9, 0.1])
     assert s["mean_abs_change"] == pytest.approx((0.02 + 0.4 + 0.4) / 3)
+    assert (s["change_p10"], s["change_median"], s["change_p90"]) == pytest.approx((-0.4, 0.02, 0.4))
     assert s["share_within_small"] == pytest.approx(1 / 3) and s["share_up"] == pytest.approx(2 / 3)

@@ -47,7 +47,9 @@ def test_the_verifier_moves_exactly_when_the_answer_does(monkeypatch, capsys, tm
     assert verifier["truncate-all"]["mean_abs_change"] == 0  # the answer step (and its marker) stays
     assert verifier["truncate-initial"]["mean_abs_change"] == 0  # the final answer is still there
     assert prm["step-number-edit"]["step_change_at"] >= 0 and prm["question-removal"]["cases"] == 8
-    assert (tmp_path / "run" / "mean_abs_change.png").exists() and "## verifier" in out
+    assert prm["step-shuffle"]["kendall_taus"] == []  # two copies of one solution per problem: tied, no tau
+    assert (tmp_path / "run" / "mean_abs_change.png").exists()
+    assert (tmp_path / "run" / "ranking_stability.png").exists() and "## verifier" in out
 
 
 def test_sampled_candidates_and_bad_input(monkeypatch, capsys, tmp_path, prm_folder):

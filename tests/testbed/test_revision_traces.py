@@ -37,24 +37,26 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
             assert x.loss
             if x.text.startswith("Check "):
                 a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
-                operands, route, value, step, verdict = _check_parts(x.text)
+                operands, route, value, step, difference, verdict = _check_parts(x.text)
                 assert operands == f"{a}{op}{b}" and value == apply_op(a, op, b, None)[0] == eval(route)
                 assert step == pieces[:candidate_at][_checks_before(pieces, i)].text  # restated as written
+                assert difference == f"{value}{-claimed:+d} = {value - claimed}"
                 assert verdict == ("ok" if value == claimed else "wrong.")
                 checks += 1
                 disagreements += value != claimed
     assert 0.2 < disagreements / checks < 0.4  # about p_step_slip: the copy shortcut would fail often
 
 
-def _check_parts(text: str) -> tuple[str, str, int, str, str]:
-    """(operands, last line of the route, value, step restated, verdict) of a check line:
-    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong." gives
-    ("82*3", "240+6", 246, "82*3=256 -> 56", "wrong.")."""
+def _check_parts(text: str) -> tuple[str, str, int, str, str, str]:
+    """(operands, last line of the route, value, step restated, difference, verdict) of a check:
+    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong." gives
+    ("82*3", "240+6", 246, "82*3=256 -> 56", "246-256 = -10", "wrong.")."""
     operands, rest = text.removeprefix("Check ").split(": ", 1)
     route, restated = rest.split(" vs ")
-    step, verdict = restated.rsplit(": ", 1)
+    step, decision = restated.rsplit(": ", 1)
+    difference, verdict = decision.split(", ")
     parts = route.split(" = ")
-    return operands, parts[-2], int(parts[-1]), step, verdict
+    return operands, parts[-2], int(parts[-1]), step, difference, verdict
 
 
 def test_a_check_splits_the_step_into_tens_and_ones():
@@ -109,7 +111,7 @@ def test_a_caught_slip_is_redone_with_the_checks_value_and_the_rest_recomputed()
         pieces = revision_pieces(p, rng, cfg)
         texts = [x.text for x in pieces]
         wait = next(i for i, t in enumerate(texts) if t.startswith("Wait, "))
-        assert texts[wait - 1].endswith(": wrong.") and wait - 1 == texts.index(
+        assert texts[wait - 1].endswith(", wrong.") and wait - 1 == texts.index(
             next(t for t in texts if t.startswith("Check "))
         )  # every step slips, so the first check already disagrees
         checked = _check_parts(texts[wait - 1])[2]

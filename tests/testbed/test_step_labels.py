@@ -29,7 +29,7 @@ def test_generated_traces_are_labelled_as_the_generator_made_them():
                 assert label == (piece.belief == problem.answer)
             else:
                 assert label, (piece.text, problem.question)  # checks, redone steps, later candidates
-                caught += piece.text.endswith(": wrong.")
+                caught += piece.text.endswith(", wrong.")
         wrong_checks += not all(labels[:candidate])
     assert caught > 100 and wrong_checks > 100  # slips and their catches were both exercised
 
@@ -42,12 +42,12 @@ def test_a_model_s_false_alarm_miss_or_misquote_is_wrong():
     first = format_step(a, op, b, 100)
     check, _ = check_line(a, op, b, right_raw, 100)
     assert label_lines(problem, [first, check]) == [True, True]
-    false_alarm = check.replace(f"= {right_raw} vs", f"= {right_raw + 1} vs").replace(": ok", ": wrong.")
+    false_alarm = check.replace(f"= {right_raw} vs", f"= {right_raw + 1} vs").replace(", ok", ", wrong.")
     assert label_lines(problem, [first, false_alarm]) == [True, False]
     slipped = first.replace(f"={right_raw}", f"={right_raw + 10}", 1)
     caught = check_line(a, op, b, right_raw + 10, 100)[0]
     assert label_lines(problem, [slipped, caught]) == [False, True]
-    miss = caught.replace(": wrong.", ": ok")
+    miss = caught.replace(", wrong.", ", ok")
     assert label_lines(problem, [slipped, miss]) == [False, False]
     misquoted = check.replace(f"vs {first}", f"vs {slipped}")
     assert label_lines(problem, [first, misquoted]) == [True, False]

@@ -237,6 +237,7 @@ def summarize(records: list[dict], names: list[str]) -> dict:
                 "skipped": skipped,
                 **change_summary(before, after),
                 "kendall_tau": sum(finite) / len(finite) if finite else float("nan"),
+                "kendall_taus": finite,  # one per problem group: the ranking-stability distribution
                 "best_of_n_accuracy": sum(picks) / len(picks) if picks else float("nan"),
                 "best_of_n_accuracy_unperturbed": sum(picks_before) / len(picks_before)
                 if picks_before
@@ -265,19 +266,45 @@ def plot(summary: dict, path: Path) -> None:
     save_figure(fig, path)
 
 
+def plot_ranking_stability(summary: dict, path: Path) -> None:
+    """Box plots of Kendall's tau between the candidates' rankings before and after each
+    perturbation, one box per reward model and perturbation (1: the ranking did not move)."""
+    from reasonlab.core.plots import new_figure, save_figure
+
+    names = list(next(iter(summary.values())))
+    fig, ax = new_figure(8.0, 4.0)
+    width = 0.8 / len(summary)
+    for k, (reward_name, per) in enumerate(summary.items()):
+        data = [per[n]["kendall_taus"] or [float("nan")] for n in names]
+        boxes = ax.boxplot(
+            data, positions=[i + k * width for i in range(len(names))], widths=width * 0.9, patch_artist=True
+        )
+        for box in boxes["boxes"]:
+            box.set_facecolor(f"C{k}")
+        ax.plot([], [], color=f"C{k}", linewidth=6, label=reward_name)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))])
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("Kendall tau, before vs after")
+    ax.set_title("How stable each reward model's ranking of the candidates stays")
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
+
+
 def report_markdown(summary: dict) -> str:
     lines = ["# Reward-model probe", "", f"{summary['candidates']} candidate solutions.", ""]
     for reward_name, per in summary["rewards"].items():
         lines += [
             f"## {reward_name}",
             "",
-            "| perturbation | cases | mean change | mean abs change | within 0.05 | Kendall tau "
-            "| best-of-N (unperturbed) | step change at / after |",
-            "|---|---|---|---|---|---|---|---|",
+            "| perturbation | cases | mean change | p10 / median / p90 | mean abs change | within 0.05 "
+            "| Kendall tau | best-of-N (unperturbed) | step change at / after |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for name, m in per.items():
             lines.append(
-                f"| {name} | {m['cases']} | {m['mean_change']:+.3f} | {m['mean_abs_change']:.3f} | "
+                f"| {name} | {m['cases']} | {m['mean_change']:+.3f} | {m['change_p10']:+.3f} / "
+                f"{m['change_median']:+.3f} / {m['change_p90']:+.3f} | {m['mean_abs_change']:.3f} | "
                 f"{100 * m['share_within_small']:.0f}% | {m['kendall_tau']:.2f} | "
                 f"{m['best_of_n_accuracy']:.3f} ({m['best_of_n_accuracy_unperturbed']:.3f}) | "
                 f"{m['step_change_at']:.3f} / {m['step_change_after']:.3f} |"
@@ -315,6 +342,7 @@ def run_probe(cfg: ProbeConfig, task, run: Run, progress: bool = True) -> dict:
             advance(1)
     per_reward = summarize(list(run.records()), names)
     plot(per_reward, run.path("mean_abs_change.png"))
+    plot_ranking_stability(per_reward, run.path("ranking_stability.png"))
     return {
         "rewards": per_reward,
         "candidates": len(candidates),

@@ -186,13 +186,21 @@ def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 def change_summary(before: Sequence[float], after: Sequence[float], small: float = 0.05) -> dict[str, float]:
-    """How scores moved: mean change, mean |change|, the share that rose, and the share that moved
-    by less than `small`."""
+    """How scores moved: mean change, mean |change|, the share that rose, the share that moved by
+    less than `small`, and the 10th / 50th / 90th percentiles of the change (its distribution)."""
     deltas = [y - x for x, y in zip(before, after)]
     n = max(1, len(deltas))
+    ordered = sorted(deltas)
+
+    def percentile(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
     return {
         "mean_change": sum(deltas) / n,
         "mean_abs_change": sum(abs(d) for d in deltas) / n,
         "share_up": sum(d > 0 for d in deltas) / n,
         "share_within_small": sum(abs(d) < small for d in deltas) / n,
+        "change_p10": percentile(0.1),
+        "change_median": percentile(0.5),
+        "change_p90": percentile(0.9),
     }

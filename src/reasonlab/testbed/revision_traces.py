@@ -11,8 +11,8 @@ Here each step is checked by another route, tens and ones apart, beside the step
     82*3=256 -> 56
     56-18=38
     So the answer is 38.              candidate answer
-    Check 37+45: 30+40 + 7+5 = 70+12 = 82 vs 37+45=82: ok
-    Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong.    a disagreement: trusted...
+    Check 37+45: 30+40 + 7+5 = 70+12 = 82 vs 37+45=82: 82-82 = 0, ok
+    Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong.   trusted...
     Wait, 82*3=246 -> 46              ...the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
@@ -21,8 +21,8 @@ Here each step is checked by another route, tens and ones apart, beside the step
 A check first computed the step in another order (3*82 for 82*3); a trained model then wrote the
 claimed number in 315 of 331 checks of its wrong steps: where it cannot compute a product it
 slipped on, the number in its context is its best guess. Split into easy parts, the check is a
-computation the model can do. The check line then restates the first-pass step, so that the
-verdict compares two numbers on one line (check_line).
+computation the model can do. The check line then restates the first-pass step and subtracts the
+claimed number from the check's, so that the verdict reads off a difference (check_line).
 
 First-pass slips get no loss, so the model does not learn to make them; they are there so that
 checks have real mistakes to catch. Checks are always right in the data and always trained: when
@@ -64,8 +64,8 @@ class RevisionTraceConfig:
         return (
             "a first pass of steps, a candidate answer, then a check of every step, recomputed in easy "
             "parts, tens and ones apart, beside the step as first written "
-            '("Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong."). A check that disagrees '
-            'is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
+            '("Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."). A check '
+            'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
             "mistakes to catch; checks are always right in the data, so the model's misses and false "
@@ -110,15 +110,20 @@ def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
 
 def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[str, int]:
     """A check of the step as the first pass wrote it, and the check's value: the operands, the
-    route, then the first-pass line restated beside the check's value, then the verdict:
-    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: wrong." The route comes before the
-    claimed number: with the claim restated first, a trained model copied it into the route (90 of
-    139 checks of its wrong steps wrote "250+45 = 305" after "59*5=305"). The claim comes back
-    before the verdict: left far back in the first pass, a trained model could not compare the two
-    numbers (it wrote "112, not 112." and "295 ok" after 275)."""
+    route, the first-pass line restated beside the check's value, their difference, then the
+    verdict: "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."
+    The route comes before the claimed number: with the claim restated first, a trained model copied
+    it into the route (90 of 139 checks of its wrong steps wrote "250+45 = 305" after "59*5=305").
+    The claim comes back before the verdict: left far back in the first pass, a trained model could
+    not compare the two numbers ("112, not 112."). Even side by side, a verdict read off the two
+    numbers stayed at chance (21% "wrong." after a right step, 24% after a wrong one, while the
+    route was right in 94%): the difference turns the comparison into a subtraction, which the
+    model can do, and the verdict then only asks whether it is 0."""
     route, value = check_expression(a, op, b)
-    head = f"Check {a}{op}{b}: {route} = {value} vs {_line(a, op, b, raw, modulus)}"
-    return (f"{head}: ok" if value == raw else f"{head}: wrong."), value
+    claim = _line(a, op, b, raw, modulus)
+    difference = f"{value}{-raw:+d} = {value - raw}"
+    verdict = "ok" if value == raw else "wrong."
+    return f"Check {a}{op}{b}: {route} = {value} vs {claim}: {difference}, {verdict}", value
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:
