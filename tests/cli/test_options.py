@@ -30,6 +30,8 @@ CONVERTED = {
     "prm train",
     "rsd",
     "probe",
+    "prune score",
+    "prune drop",
 }
 
 

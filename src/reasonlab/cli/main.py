@@ -13,6 +13,7 @@ from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
 from reasonlab.cli import grounding, models, optim, prm, recsys, rl, runs, tasks, testbed
 from reasonlab.cli import probe as probe_cmd
+from reasonlab.cli import prune as prune_cmd
 from reasonlab.cli import rsd as rsd_cmd
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import RESUME_LINE, RunInterrupted
@@ -51,6 +52,7 @@ app.add_typer(grounding.app, name="grounding")
 app.add_typer(runs.app, name="runs")
 app.add_typer(rl.app, name="rl")
 app.add_typer(prm.app, name="prm")
+app.add_typer(prune_cmd.app, name="prune")
 app.command()(generate_cmd.generate)
 app.command("evaluate")(generate_cmd.evaluate)
 app.command()(fractured_cmd.fractured)

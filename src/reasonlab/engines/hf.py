@@ -10,7 +10,6 @@ aligned); position ids follow the mask, so the result equals an unpadded forward
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -22,6 +21,7 @@ from reasonlab.core.progress import progress_bar
 from reasonlab.engines.base import CompletionOutput, RequestOutput, SamplingParams
 from reasonlab.engines.prefix_cache import PrefixCache
 from reasonlab.engines.sampling import next_tokens, token_logprobs
+from reasonlab.models.cache import cache_argument
 
 
 @dataclass
@@ -57,8 +57,7 @@ class HFEngine:
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         self.max_batch_size = max_batch_size
-        forward_args = inspect.signature(model.forward).parameters
-        self._cache_arg = "cache" if "cache" in forward_args else "past_key_values"
+        self._cache_arg = cache_argument(model)
         cfg = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
         sliding = getattr(cfg, "sliding_window", None) or "sliding_attention" in (
             getattr(cfg, "layer_types", None) or []

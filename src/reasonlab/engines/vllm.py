@@ -23,12 +23,19 @@ class VLLMEngine:
     ):
         import torch
 
-        vllm = require("vllm", "vllm", "the vllm engine (CUDA GPU)")
-        if not torch.cuda.is_available():
-            raise ReasonlabError("the vllm engine needs a CUDA GPU; use --engine hf on this machine")
+        from reasonlab.models.pruned import PLAN_FILE
+
         path = resolve_model_path(name)
         if path is None:
             raise ReasonlabError(f"{name} lives only in memory; save it to a folder to use it with vLLM")
+        if (path / PLAN_FILE).exists():  # vLLM would build the dropped blocks with random weights
+            raise ReasonlabError(
+                f"{path} drops attention or MLP sub-blocks ({PLAN_FILE}), which vLLM cannot apply; "
+                "use --engine hf, or drop whole layers (those folders load anywhere)"
+            )
+        vllm = require("vllm", "vllm", "the vllm engine (CUDA GPU)")
+        if not torch.cuda.is_available():
+            raise ReasonlabError("the vllm engine needs a CUDA GPU; use --engine hf on this machine")
         self._vllm = vllm
         self.path = path
         self.llm = vllm.LLM(

@@ -42,8 +42,10 @@ def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
     if dtype not in DTYPES:
         raise ReasonlabError(f"unknown dtype {dtype!r} (choose from {', '.join(DTYPES)})")
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
+
+    from reasonlab.models.pruned import from_folder
 
     hf_logging.disable_progress_bar()  # our own progress bars are enough; no "Loading weights" bars
     path = resolve_model_path(name)
@@ -53,7 +55,7 @@ def load_model(name: str, device: str = "cpu", dtype: str = "auto"):
         try:
             tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
             torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, local_files_only=True)
+            model = from_folder(path, torch_dtype)  # from_pretrained, then a pruning_plan.json if any
         except (OSError, ValueError) as e:
             first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ReasonlabError(f"cannot load model from {path}: {first_line}") from None

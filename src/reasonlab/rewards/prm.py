@@ -22,7 +22,6 @@ layouts above does) sees slightly different ids than in its training. An outcome
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 import torch
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.models.cache import cache_argument
 from reasonlab.models.scoring import pack
 from reasonlab.rewards.base import RewardFunction, split_steps
 from reasonlab.tasks.base import Problem
@@ -314,8 +314,7 @@ class IncrementalPRM:
         self.caches: dict[object, tuple[list, int]] = {}  # key -> ([(keys, values)] per layer, length kept)
         self.before: dict[object, int] = {}  # key -> length before the step last scored
         self.usage = Usage()
-        takes = inspect.signature(prm.backbone.forward).parameters  # transformers renamed the argument
-        self.cache_arg = "cache" if "cache" in takes else "past_key_values"
+        self.cache_arg = cache_argument(prm.backbone)
 
     def _run(self, key, ids: Sequence[int]) -> torch.Tensor:
         from transformers import DynamicCache

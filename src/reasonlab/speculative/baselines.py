@@ -17,7 +17,7 @@ def single_model(engine, prompts: Sequence[Sequence[int]], max_tokens: int, temp
     """One greedy (or sampled) solution per prompt from one engine: ([token ids], ledger)."""
     from reasonlab.engines.base import SamplingParams
 
-    ledger = Ledger(engine.num_params)
+    ledger = Ledger(params=engine.num_params)
     t = time.perf_counter()
     outs = engine.generate(
         [list(p) for p in prompts], SamplingParams(temperature=temperature, max_tokens=max_tokens)
@@ -45,7 +45,7 @@ class Candidates:
     def choose(self, n: int) -> tuple[list[list[int]], dict[str, Ledger]]:
         """Best of the first n samples per prompt, and what n samples cost (wall time pro rata
         of tokens: the n samples were drawn as part of a larger batch)."""
-        draft, prm = Ledger(self.draft_params), Ledger(self.prm_params)
+        draft, prm = Ledger(params=self.draft_params), Ledger(params=self.prm_params)
         chosen = []
         all_draft = sum(len(x) for row in self.token_ids for x in row) or 1
         all_prm = sum(x for row in self.prm_tokens for x in row) or 1
@@ -136,7 +136,10 @@ def assisted(
     draft's `generated` is all it ran (its proposals and their context)."""
     from reasonlab.core.cost import matmul_params
 
-    ledgers = {"target": Ledger(matmul_params(target_model)), "draft": Ledger(matmul_params(draft_model))}
+    ledgers = {
+        "target": Ledger(params=matmul_params(target_model)),
+        "draft": Ledger(params=matmul_params(draft_model)),
+    }
     counters = {"target": TokenCounter(target_model), "draft": TokenCounter(draft_model)}
     from transformers.utils import logging as hf_logging
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from reasonlab.core.cost import Usage
 from reasonlab.core.errors import ReasonlabError
 
 # The weightings w(r) of the paper's Table 1. The mixture P = w(r) P_draft + nu P_target keeps a
@@ -65,15 +66,13 @@ class RSDConfig:
 
 
 @dataclass
-class Ledger:
-    """What one model spent. FLOPs = 2 x params x (generated + prefill computed)."""
+class Ledger(Usage):
+    """What one model spent: its tokens (Usage), the draft's kept and discarded tokens, time and
+    calls. FLOPs = 2 x params x (generated + prefill computed)."""
 
-    params: int
-    generated: int = 0
+    params: int = 0
     accepted: int = 0  # draft: tokens of steps kept
     discarded: int = 0  # draft: tokens of steps the PRM rejected
-    prefill_computed: int = 0
-    prefill_reused: int = 0
     seconds: float = 0.0
     calls: int = 0
 
@@ -81,7 +80,7 @@ class Ledger:
     def flops(self) -> float:
         return 2.0 * self.params * (self.generated + self.prefill_computed)
 
-    def add_usage(self, usage) -> None:
+    def add_usage(self, usage: Usage) -> None:
         self.generated += usage.generated
         self.prefill_computed += usage.prefill_computed
         self.prefill_reused += usage.prefill_reused
@@ -137,9 +136,9 @@ def rsd_generate(
     separator = tok.encode(cfg.delimiter, add_special_tokens=False)
     eos = {tok.eos_token_id} if tok.eos_token_id is not None else set()
     ledgers = {
-        "draft": Ledger(draft.num_params),
-        "target": Ledger(target.num_params),
-        "prm": Ledger(matmul_params(prm.prm.backbone)),
+        "draft": Ledger(params=draft.num_params),
+        "target": Ledger(params=target.num_params),
+        "prm": Ledger(params=matmul_params(prm.prm.backbone)),
     }
     rng = random.Random(cfg.seed)
     solutions = [Solution(list(p)) for p in prompts]
