@@ -75,23 +75,23 @@ def variant_lines(base: str, variant: str, per_seed: list[dict]) -> list[str]:
         values = [s[reward][name][key] for s in per_seed]
         return statistics.mean(values), statistics.pstdev(values)
 
-    lines = []
-    rises = []
-    for name in ("question-shuffle", "question-removal", "question-number-edit"):
-        (b, bs), (v, vs) = mean(base, name, "mean_abs_change"), mean(variant, name, "mean_abs_change")
-        rises.append(v > b + bs + vs)
+    changes = {
+        name: (mean(base, name, "mean_abs_change"), mean(variant, name, "mean_abs_change"))
+        for name in ("question-shuffle", "question-removal", "question-number-edit")
+    }
+    (b, bs), (v, vs) = changes["question-shuffle"]
+    word = "rises" if v > b + bs + vs else "does not rise"
+    lines = [
+        f"**Question sensitivity {word}** with question-shuffled negatives (question-shuffle's mean |change| "
+        "above the PRM's by more than the two seed spreads together)."
+    ]
+    for name, ((b, bs), (v, vs)) in changes.items():
         lines.append(f"- {name}: mean |change| {b:.3f} +- {bs:.3f} (PRM) vs {v:.3f} +- {vs:.3f} (variant).")
     (b, bs) = mean(base, "question-removal", "best_of_n_accuracy_unperturbed")
     (v, vs) = mean(variant, "question-removal", "best_of_n_accuracy_unperturbed")
     lines.append(
         f"- best-of-N accuracy on unperturbed candidates: {b:.3f} +- {bs:.3f} (PRM) vs {v:.3f} +- {vs:.3f} "
         f"(variant): {100 * (v - b):+.1f} points."
-    )
-    word = "rises" if rises[0] else "does not rise"
-    lines.insert(
-        0,
-        f"**Question sensitivity {word}** with question-shuffled negatives (question-shuffle's mean |change| "
-        "above the PRM's by more than the two seed spreads together).",
     )
     return lines
 

@@ -249,46 +249,60 @@ def summarize(records: list[dict], names: list[str]) -> dict:
     return summary
 
 
-def plot(summary: dict, path: Path) -> None:
+def _grouped_chart(summary: dict, path: Path, draw, ylabel: str, title: str, ylim=None) -> None:
+    """One group of marks per perturbation, one mark per reward model within it: `draw(ax, k,
+    reward_name, per, xs, width)` draws reward model k's marks at positions xs."""
     from reasonlab.core.plots import new_figure, save_figure
 
     names = list(next(iter(summary.values())))
     fig, ax = new_figure(8.0, 4.0)
     width = 0.8 / len(summary)
     for k, (reward_name, per) in enumerate(summary.items()):
-        xs = [i + k * width for i in range(len(names))]
-        ax.bar(xs, [per[n]["mean_abs_change"] for n in names], width, label=reward_name)
+        draw(ax, k, reward_name, [per[n] for n in names], [i + k * width for i in range(len(names))], width)
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))])
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("mean |reward change|")
-    ax.set_title("How much each perturbation moves each reward model")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(fontsize=8)
     save_figure(fig, path)
+
+
+def plot(summary: dict, path: Path) -> None:
+    """Bars of the mean |reward change| per perturbation and reward model."""
+
+    def bars(ax, k, reward_name, rows, xs, width):
+        ax.bar(xs, [m["mean_abs_change"] for m in rows], width, label=reward_name)
+
+    _grouped_chart(
+        summary, path, bars, "mean |reward change|", "How much each perturbation moves each reward model"
+    )
 
 
 def plot_ranking_stability(summary: dict, path: Path) -> None:
     """Box plots of Kendall's tau between the candidates' rankings before and after each
     perturbation, one box per reward model and perturbation (1: the ranking did not move)."""
-    from reasonlab.core.plots import new_figure, save_figure
 
-    names = list(next(iter(summary.values())))
-    fig, ax = new_figure(8.0, 4.0)
-    width = 0.8 / len(summary)
-    for k, (reward_name, per) in enumerate(summary.items()):
-        data = [per[n]["kendall_taus"] or [float("nan")] for n in names]
-        boxes = ax.boxplot(
-            data, positions=[i + k * width for i in range(len(names))], widths=width * 0.9, patch_artist=True
+    def boxes(ax, k, reward_name, rows, xs, width):
+        drawn = ax.boxplot(
+            [m["kendall_taus"] or [float("nan")] for m in rows],
+            positions=xs,
+            widths=width * 0.9,
+            patch_artist=True,
         )
-        for box in boxes["boxes"]:
+        for box in drawn["boxes"]:
             box.set_facecolor(f"C{k}")
         ax.plot([], [], color=f"C{k}", linewidth=6, label=reward_name)
-    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))])
-    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylim(-1.05, 1.05)
-    ax.set_ylabel("Kendall tau, before vs after")
-    ax.set_title("How stable each reward model's ranking of the candidates stays")
-    ax.legend(fontsize=8)
-    save_figure(fig, path)
+
+    _grouped_chart(
+        summary,
+        path,
+        boxes,
+        "Kendall tau, before vs after",
+        "How stable each reward model's ranking of the candidates stays",
+        ylim=(-1.05, 1.05),
+    )
 
 
 def report_markdown(summary: dict) -> str:

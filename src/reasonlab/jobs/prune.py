@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.pruning.methods import BLOCKS, DEFAULT_PROTECT, DROP_METHODS, POOLINGS, SCORE_METHODS
+from reasonlab.pruning.methods import (
+    BLOCKS,
+    DEFAULT_PROTECT,
+    DROP_METHODS,
+    POOLINGS,
+    SCORE_METHODS,
+    protect_indices,
+)
 
 
 def _names(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -97,14 +104,7 @@ class PruneInputs:
             raise ReasonlabError(f"renyi_alpha must be > 0 and not 1, got {self.renyi_alpha}")
         if self.pooling not in POOLINGS:
             raise ReasonlabError(f"unknown pooling {self.pooling!r} (choose from {', '.join(POOLINGS)})")
-        if self.protect.strip().lower() not in ("", "none"):
-            for part in self.protect.split(","):
-                try:
-                    int(part)
-                except ValueError:
-                    raise ReasonlabError(
-                        f"protect expects layer indices like 0,1,-1, got {self.protect!r}"
-                    ) from None
+        protect_indices(self.protect)
         return self
 
 

@@ -6,6 +6,8 @@ Nothing is fetched from a hub: paths must exist locally (`local_files_only=True`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
@@ -35,6 +37,21 @@ def resolve_model_path(name: str) -> Path | None:
     if not (path / "config.json").is_file():
         raise ReasonlabError(f"{path} is not a Hugging Face model folder: it has no config.json")
     return path
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' warnings silenced for the block, its verbosity restored after: for loads and
+    calls whose warnings are expected (a head left out on purpose, dropped blocks' weights,
+    assisted generation's notes on its assistant's config)."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
 
 
 def load_model(name: str, device: str = "cpu", dtype: str = "auto"):

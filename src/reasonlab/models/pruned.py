@@ -235,23 +235,12 @@ def read_plan(folder: str | Path) -> PruningPlan | None:
     return PruningPlan.from_json(data, str(path))
 
 
-@contextmanager
-def _quiet_transformers():
-    """transformers reports the dropped blocks' weights as missing; from_folder checks them itself."""
-    from transformers.utils import logging as hf_logging
-
-    level = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(level)
-
-
 def from_folder(path: str | Path, dtype: Any = "auto") -> nn.Module:
     """`AutoModelForCausalLM.from_pretrained`, then the folder's pruning plan if it has one. The
     weights the folder lacks must be exactly those of the blocks its plan drops."""
     from transformers import AutoModelForCausalLM
+
+    from reasonlab.models.loading import quiet_transformers
 
     plan = read_plan(path)
     if plan is None:
@@ -260,7 +249,7 @@ def from_folder(path: str | Path, dtype: Any = "auto") -> nn.Module:
         raise ReasonlabError(
             f"{Path(path) / PLAN_FILE} lists whole layers: a saved folder holds them removed already"
         )
-    with _quiet_transformers():
+    with quiet_transformers():  # the dropped blocks' weights are missing: checked below
         model, info = AutoModelForCausalLM.from_pretrained(
             path, dtype=dtype, local_files_only=True, output_loading_info=True
         )

@@ -13,18 +13,13 @@ import random
 
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.models.pruned import BLOCKS, decoder_layers, is_dropped
+from reasonlab.pruning.methods import protect_indices
 
 
 def parse_protect(spec: str, num_layers: int) -> list[int]:
     """Layer indices from "0,1,-1" (negative: from the end); "" or "none" protects nothing."""
-    if spec.strip().lower() in ("", "none"):
-        return []
     out = set()
-    for part in spec.split(","):
-        try:
-            i = int(part)
-        except ValueError:
-            raise ReasonlabError(f"protect expects layer indices like 0,1,-1, got {spec!r}") from None
+    for i in protect_indices(spec):
         if not -num_layers <= i < num_layers:
             raise ReasonlabError(f"protect: layer {i} does not exist (the model has {num_layers} layers)")
         out.add(i % num_layers)

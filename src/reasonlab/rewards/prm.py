@@ -229,16 +229,15 @@ def load_backbone(folder: Path, dtype: str = "float32"):
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    from reasonlab.models.loading import quiet_transformers
+
     hf_logging.disable_progress_bar()
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        backbone = AutoModel.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+            backbone = AutoModel.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
     except (OSError, ValueError) as e:
         raise ReasonlabError(f"cannot load {folder}: {str(e).strip().splitlines()[0]}") from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
     return backbone, tokenizer
 
 

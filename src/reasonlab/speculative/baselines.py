@@ -135,35 +135,33 @@ def assisted(
     tokens kept and its `prefill_computed` the rest it ran (prompt, rejected proposals); the
     draft's `generated` is all it ran (its proposals and their context)."""
     from reasonlab.core.cost import matmul_params
+    from reasonlab.models.loading import quiet_transformers
 
     ledgers = {
         "target": Ledger(params=matmul_params(target_model)),
         "draft": Ledger(params=matmul_params(draft_model)),
     }
     counters = {"target": TokenCounter(target_model), "draft": TokenCounter(draft_model)}
-    from transformers.utils import logging as hf_logging
-
-    out, verbosity = [], hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # assisted generation warns about its own assistant's config
+    out = []
     try:
-        for prompt in prompts:
-            ids = torch.tensor([list(prompt)], device=target_model.device)
-            t = time.perf_counter()
-            with torch.no_grad():
-                generated = target_model.generate(
-                    ids,
-                    attention_mask=torch.ones_like(ids),
-                    assistant_model=draft_model,
-                    do_sample=False,
-                    max_new_tokens=max_tokens,
-                    eos_token_id=eos_id,
-                    pad_token_id=eos_id,
-                )
-            ledgers["target"].seconds += time.perf_counter() - t
-            ledgers["target"].calls += 1
-            out.append(generated[0, ids.shape[1] :].tolist())
+        with quiet_transformers():  # assisted generation warns about its own assistant's config
+            for prompt in prompts:
+                ids = torch.tensor([list(prompt)], device=target_model.device)
+                t = time.perf_counter()
+                with torch.no_grad():
+                    generated = target_model.generate(
+                        ids,
+                        attention_mask=torch.ones_like(ids),
+                        assistant_model=draft_model,
+                        do_sample=False,
+                        max_new_tokens=max_tokens,
+                        eos_token_id=eos_id,
+                        pad_token_id=eos_id,
+                    )
+                ledgers["target"].seconds += time.perf_counter() - t
+                ledgers["target"].calls += 1
+                out.append(generated[0, ids.shape[1] :].tolist())
     finally:
-        hf_logging.set_verbosity(verbosity)
         for c in counters.values():
             c.close()
     kept = sum(len(x) for x in out)
