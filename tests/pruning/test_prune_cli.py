@@ -15,6 +15,7 @@ from tests.cli_runner import run_cli
 from tests.pruning.conftest import prompt_ids
 
 SMALL = ["--model", "testbed:draft", "--num-texts", "3", "--seq-len", "64", "--no-progress"]
+COST = ["--heldout", "4", "--decode-tokens", "4"]  # prune drop: held-out texts and decode steps
 
 
 def test_score_writes_scores_a_plot_and_a_report(monkeypatch, capsys, tmp_path):
@@ -46,10 +47,29 @@ def test_score_writes_scores_a_plot_and_a_report(monkeypatch, capsys, tmp_path):
 @pytest.mark.parametrize("by", ["entropy-knn", "cosine", "nll", "random"])
 def test_drop_attention_blocks_writes_a_folder_every_command_loads(monkeypatch, capsys, tmp_path, by):
     out = tmp_path / "pruned"
-    args = ["prune", "drop", *SMALL, "--by", by, "--blocks", "attention", "--k", "2", "--out", str(out)]
+    args = [
+        "prune",
+        "drop",
+        *SMALL,
+        *COST,
+        "--by",
+        by,
+        "--blocks",
+        "attention",
+        "--k",
+        "2",
+        "--out",
+        str(out),
+    ]
     code, stdout, err = run_cli(monkeypatch, capsys, *args, "--seed", "1")
     assert code == 0, err
     record = json.loads((out / "pruning.json").read_text())
+    before, after = record["before"], record["after"]
+    assert after["kv_bytes_per_token"] == before["kv_bytes_per_token"] * 4 / 6  # 4 of 6 layers attend
+    assert record["heldout_texts"] == 4 and after["heldout_perplexity"] != before["heldout_perplexity"]
+    assert before["decode_tokens_per_s"] > 0 and after["decode_tokens_per_s"] > 0
+    kv = f"KV-cache bytes per token: {before['kv_bytes_per_token']:.0f} -> {after['kv_bytes_per_token']:.0f}"
+    assert f"{kv} (0.67x)" in stdout and "held-out perplexity (4 texts)" in stdout
     assert len(record["dropped"]) == 2 and set(record["dropped"]) <= {2, 3, 4}
     assert record["dropped"] == sorted(record["order"][:2])
     assert json.loads((out / PLAN_FILE).read_text())["attention"] == record["dropped"]
@@ -68,6 +88,7 @@ def test_drop_whole_layers_gives_a_plain_hugging_face_folder(monkeypatch, capsys
         "prune",
         "drop",
         *SMALL,
+        *COST,
         "--by",
         "entropy-bucket",
         "--blocks",
@@ -88,6 +109,7 @@ def test_drop_whole_layers_gives_a_plain_hugging_face_folder(monkeypatch, capsys
     with torch.no_grad():
         assert torch.equal(plain(ids).logits, ours(ids).logits)
     assert record["nll_after"] > record["nll_before"]
+    assert record["after"]["kv_bytes_per_token"] == record["before"]["kv_bytes_per_token"] * 4 / 6
 
 
 def test_drop_mlp_blocks_with_no_protection_on_a_jsonl_calibration(monkeypatch, capsys, tmp_path):
@@ -99,8 +121,12 @@ def test_drop_mlp_blocks_with_no_protection_on_a_jsonl_calibration(monkeypatch, 
     )
     out = tmp_path / "pruned"
     args = ["prune", "drop", *SMALL, "--calibration", str(data), "--protect", "none", "--by", "entropy-renyi"]
-    code, _, err = run_cli(monkeypatch, capsys, *args, "--blocks", "mlp", "--k", "6", "--out", str(out))
+    code, stdout, err = run_cli(monkeypatch, capsys, *args, "--blocks", "mlp", "--k", "6", "--out", str(out))
     assert code == 0, err
+    record = json.loads((out / "pruning.json").read_text())  # all 3 lines calibrate: none held out
+    assert record["heldout_texts"] == 0 and record["after"]["heldout_perplexity"] is None
+    assert "held-out perplexity" not in stdout
+    assert record["after"]["kv_bytes_per_token"] == record["before"]["kv_bytes_per_token"]  # MLPs hold no KV
     model, _ = load_model(str(out))
     assert all(isinstance(layer.mlp, DroppedMLP) for layer in decoder_layers(model))
 
@@ -139,6 +165,7 @@ BAD = [
     (["drop", "--k", "1", "--calibration", "{empty}"], "calibration data is empty"),
     (["drop", "--k", "1", "--seq-len", "20"], "the kNN estimator (k=25) needs more than 25"),
     (["drop", "--k", "1", "--model", "{gpt2}"], "cannot prune GPT2LMHeadModel: no decoder layers"),
+    (["drop", "--k", "1", "--heldout", "-1"], "heldout must be at least 0, got -1"),
     (["score", "--methods", "entropy-knn,shapley"], "unknown method 'shapley'"),
     (["score", "--calibration", "{empty}"], "calibration data is empty"),
     (["score", "--pooling", "layer"], "unknown pooling 'layer'"),

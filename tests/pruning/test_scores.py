@@ -157,3 +157,26 @@ def test_calibration_files(tmp_path):
     data.write_text('{"problem": "1+1?", "answer": "2"}\n')
     with pytest.raises(ReasonlabError, match="has no reference traces"):
         task_problems(create_task("jsonl", path=str(data)), 4)
+
+
+def test_footprint_measures_the_cache_the_model_writes_and_the_perplexity_it_has(draft):
+    import copy
+
+    from reasonlab.pruning.footprint import footprint
+
+    model, tokenizer = draft
+    cfg = model.config
+    per_layer = (
+        2 * cfg.num_key_value_heads * (cfg.hidden_size // cfg.num_attention_heads) * 4
+    )  # K and V, fp32
+    texts = [tokenizer.encode(f"Compute {i}+{i + 7}*3 from left to right.") for i in range(3)]
+    full = footprint(model, texts, texts[0], decode_tokens=3)
+    assert full["kv_bytes_per_token"] == per_layer * cfg.num_hidden_layers
+    assert full["heldout_perplexity"] == pytest.approx(math.exp(calibration_nll(model, texts)))
+    assert full["decode_tokens_per_s"] > 0
+    pruned = apply_plan(copy.deepcopy(model), PruningPlan.of("attention", [2, 3]))
+    assert footprint(pruned, [], texts[0], 0) == {
+        "heldout_perplexity": None,
+        "kv_bytes_per_token": per_layer * (cfg.num_hidden_layers - 2),
+        "decode_tokens_per_s": None,
+    }

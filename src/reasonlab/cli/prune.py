@@ -70,4 +70,14 @@ def drop_cmd(
         f"calibration NLL {record['nll_before']:.4f} -> {record['nll_after']:.4f}",
         highlight=False,
     )
+    for key, label, fmt in (
+        ("heldout_perplexity", f"held-out perplexity ({record['heldout_texts']} texts)", ".3f"),
+        ("kv_bytes_per_token", "KV-cache bytes per token", ".0f"),
+        ("decode_tokens_per_s", "decode tokens/s (batch 1, greedy)", ".1f"),
+    ):
+        before, after = record["before"][key], record["after"][key]
+        if before is not None:
+            console.print(
+                f"{label}: {before:{fmt}} -> {after:{fmt}} ({after / before:.2f}x)", highlight=False
+            )
     console.print(f"pruned model: {out}")

@@ -4,8 +4,9 @@ model folder.
 `score` writes a run folder: scores.json (per method and block kind, one score per layer, and the
 drop order each gives), scores.png (the scores per layer, protected layers shaded) and report.md.
 `drop` picks k blocks by one method and writes the pruned model as a Hugging Face folder, built in
-`<out>.partial` and renamed when complete; pruning.json records how the blocks were chosen and the
-calibration NLL before and after. The configs import neither torch nor transformers.
+`<out>.partial` and renamed when complete; pruning.json records how the blocks were chosen, the
+calibration NLL, and held-out perplexity, KV-cache bytes per token and decode tokens/s, before and
+after. The configs import neither torch nor transformers.
 """
 
 from __future__ import annotations
@@ -144,6 +145,17 @@ class PruneDropConfig(PruneInputs):
         default="attention", metadata={"help": "Which blocks to drop: attention, mlp or layer."}
     )
     k: int = field(default=0, metadata={"help": "How many blocks to drop.", "flag": "--k", "required": True})
+    heldout: int = field(
+        default=32,
+        metadata={
+            "help": "Held-out texts for perplexity before and after: the N problems after the calibration "
+            "ones, or the N lines after them in --calibration (0: none)."
+        },
+    )
+    decode_tokens: int = field(
+        default=64,
+        metadata={"help": "Greedy tokens decoded to time decode tokens/s before and after (0: not timed)."},
+    )
 
     def validate(self) -> PruneDropConfig:
         super().validate()
@@ -152,22 +164,27 @@ class PruneDropConfig(PruneInputs):
             raise ReasonlabError(f"unknown block kind {self.blocks!r} (choose from {', '.join(BLOCKS)})")
         if self.k < 1:
             raise ReasonlabError(f"k must be at least 1, got {self.k}")
+        for name in ("heldout", "decode_tokens"):
+            if getattr(self, name) < 0:
+                raise ReasonlabError(f"{name} must be at least 0, got {getattr(self, name)}")
         return self
 
 
-def calibration_source(cfg: PruneInputs):
-    """The calibration texts (strings) or task problems, checked before any model is loaded."""
+def calibration_source(cfg: PruneInputs, extra: int = 0):
+    """The calibration texts (strings) or task problems, checked before any model is loaded, with up
+    to `extra` more after them (held out: calibration_ids keeps the first cfg.num_texts)."""
     from reasonlab.pruning.calibration import read_texts, task_problems
 
     if cfg.calibration:
-        return read_texts(cfg.calibration, cfg.num_texts)
+        return read_texts(cfg.calibration, cfg.num_texts + extra)
     from reasonlab.tasks import create_task
 
     task = create_task(cfg.task)
-    return task, task_problems(task, cfg.num_texts)
+    return task, task_problems(task, cfg.num_texts + extra)
 
 
-def calibration_ids(cfg: PruneInputs, source, tokenizer) -> list[list[int]]:
+def calibration_ids(cfg: PruneInputs, source, tokenizer) -> tuple[list[list[int]], list[list[int]]]:
+    """Token ids of the calibration texts (the first cfg.num_texts) and of the held-out rest."""
     from reasonlab.models.think import detect_think_format
     from reasonlab.pruning.calibration import check_texts, encode_task, encode_texts
 
@@ -177,7 +194,8 @@ def calibration_ids(cfg: PruneInputs, source, tokenizer) -> list[list[int]]:
         task, problems = source
         think = detect_think_format(tokenizer, model_name=cfg.model)
         texts = encode_task(problems, task, tokenizer, cfg.seq_len, think)
-    return check_texts(texts)
+    texts = check_texts(texts)
+    return texts[: cfg.num_texts], texts[cfg.num_texts :]
 
 
 def settings_of(cfg: PruneInputs):
@@ -216,7 +234,7 @@ def run_score(cfg: PruneScoreConfig, run, progress: bool = True) -> dict[str, An
     model, tokenizer = load_model(cfg.model, device=cfg.device, dtype=cfg.dtype)
     num_layers = len(decoder_layers(model))
     protected = parse_protect(cfg.protect, num_layers)
-    texts, pad = calibration_ids(cfg, source, tokenizer), _pad_id(tokenizer)
+    (texts, _), pad = calibration_ids(cfg, source, tokenizer), _pad_id(tokenizer)
     candidates = {b: droppable(model, b, protected) for b in blocks}
     out: dict[str, Any] = {
         "model": cfg.model,
@@ -331,19 +349,21 @@ def run_drop(
     from reasonlab.core.runs import data_folder, write_json
     from reasonlab.models.loading import load_model
     from reasonlab.models.pruned import PruningPlan, apply_plan, decoder_layers, save_pruned
+    from reasonlab.pruning.footprint import footprint
     from reasonlab.pruning.nll import calibration_nll, greedy_passes
     from reasonlab.pruning.ranking import drop_order
     from reasonlab.pruning.select import check_k, choose, droppable, parse_protect
 
     cfg.validate()
-    source = calibration_source(cfg)
+    source = calibration_source(cfg, cfg.heldout)
     with data_folder(out, overwrite) as partial:
         model, tokenizer = load_model(cfg.model, device=cfg.device, dtype=cfg.dtype)
         num_layers = len(decoder_layers(model))
         protected = parse_protect(cfg.protect, num_layers)
         candidates = droppable(model, cfg.blocks, protected)
         check_k(cfg.k, cfg.blocks, candidates, num_layers, protected)
-        texts, pad = calibration_ids(cfg, source, tokenizer), _pad_id(tokenizer)
+        (texts, heldout), pad = calibration_ids(cfg, source, tokenizer), _pad_id(tokenizer)
+        prompt = (heldout or texts)[0][:32]
         steps = greedy_passes(len(candidates), cfg.k) if cfg.by == "nll" else len(texts)
         with progress_bar(0 if cfg.by == "random" else steps, f"scoring ({cfg.by})", progress) as advance:
             order, details = drop_order(
@@ -351,8 +371,10 @@ def run_drop(
             )
         chosen = choose(order, cfg.k)
         before = calibration_nll(model, texts, pad, cfg.batch_size)
+        cost_before = footprint(model, heldout, prompt, cfg.decode_tokens, pad, cfg.batch_size)
         apply_plan(model, PruningPlan.of(cfg.blocks, chosen))
         after = calibration_nll(model, texts, pad, cfg.batch_size)
+        cost_after = footprint(model, heldout, prompt, cfg.decode_tokens, pad, cfg.batch_size)
         record = {
             "source_model": cfg.model,
             "config": asdict(cfg),
@@ -364,6 +386,9 @@ def run_drop(
             "calibration": {"texts": len(texts), "tokens": sum(map(len, texts))},
             "nll_before": before,
             "nll_after": after,
+            "heldout_texts": len(heldout),
+            "before": cost_before,
+            "after": cost_after,
             **details,
         }
         save_pruned(model, tokenizer, partial)
