@@ -38,7 +38,11 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
             if x.text.startswith("Check "):
                 a, op, b, claimed, _ = first_pass[_checks_before(pieces, i)]
                 operands, route, value, step, difference, verdict = _check_parts(x.text)
+                route, _, tens = route.partition(", ")
                 assert operands == f"{a}{op}{b}" and value == apply_op(a, op, b, None)[0] == eval(route)
+                if tens:  # a product's parts added on the tens: "240+56, 24+5=29 tens"
+                    left, right = (int(n) for n in route.split("+"))
+                    assert op == "*" and tens == f"{left // 10}+{right // 10}={value // 10} tens"
                 assert step == pieces[:candidate_at][_checks_before(pieces, i)].text  # restated as written
                 assert difference == f"{value}{-claimed:+d} = {value - claimed}"
                 assert verdict == ("ok" if value == claimed else "wrong.")
@@ -49,8 +53,8 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
 
 def _check_parts(text: str) -> tuple[str, str, int, str, str, str]:
     """(operands, last line of the route, value, step restated, difference, verdict) of a check:
-    "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong." gives
-    ("82*3", "240+6", 246, "82*3=256 -> 56", "246-256 = -10", "wrong.")."""
+    "Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."
+    gives ("82*3", "240+6, 24+0=24 tens", 246, "82*3=256 -> 56", "246-256 = -10", "wrong.")."""
     operands, rest = text.removeprefix("Check ").split(": ", 1)
     route, restated = rest.split(" vs ")
     step, decision = restated.rsplit(": ", 1)

@@ -12,8 +12,8 @@ Here each step is checked by another route, tens and ones apart, beside the step
     56-18=38
     So the answer is 38.              candidate answer
     Check 37+45: 30+40 + 7+5 = 70+12 = 82 vs 37+45=82: 82-82 = 0, ok
-    Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong.   trusted...
-    Wait, 82*3=246 -> 46              ...the step redone with its value...
+    Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong.
+    Wait, 82*3=246 -> 46              trusted: the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
     </think>\n\nThe answer is \boxed{28}.
@@ -22,7 +22,8 @@ A check first computed the step in another order (3*82 for 82*3); a trained mode
 claimed number in 315 of 331 checks of its wrong steps: where it cannot compute a product it
 slipped on, the number in its context is its best guess. Split into easy parts, the check is a
 computation the model can do. The check line then restates the first-pass step and subtracts the
-claimed number from the check's, so that the verdict reads off a difference (check_line).
+claimed number from the check's, so that the verdict reads off a difference (check_line). A
+product's parts are added on the tens, where the carry the step missed is out in the open.
 
 First-pass slips get no loss, so the model does not learn to make them; they are there so that
 checks have real mistakes to catch. Checks are always right in the data and always trained: when
@@ -36,6 +37,7 @@ Longer chains (harder problems) give longer traces with more to go wrong.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from reasonlab.tasks.arith import apply_op, format_step
@@ -52,7 +54,7 @@ class RevisionTraceConfig:
     checks that sometimes repeated the claimed value, a trained model repeated it every time and
     never caught a mistake). Its misses and false alarms are then its own arithmetic errors."""
 
-    p_step_slip: float = 0.3  # first-pass slip per step, untrained (76% of 4-step traces have one)
+    p_step_slip: float = 0.4  # first-pass slip per step, untrained (87% of 4-step traces have one)
     p_skip_check: float = 0.15  # traces that stop at the first candidate
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 
@@ -64,7 +66,8 @@ class RevisionTraceConfig:
         return (
             "a first pass of steps, a candidate answer, then a check of every step, recomputed in easy "
             "parts, tens and ones apart, beside the step as first written "
-            '("Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."). A check '
+            '("Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, '
+            'wrong."). A check '
             'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
@@ -111,7 +114,8 @@ def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
 def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[str, int]:
     """A check of the step as the first pass wrote it, and the check's value: the operands, the
     route, the first-pass line restated beside the check's value, their difference, then the
-    verdict: "Check 82*3: 80*3 + 2*3 = 240+6 = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."
+    verdict: "Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10,
+    wrong."
     The route comes before the claimed number: with the claim restated first, a trained model copied
     it into the route (90 of 139 checks of its wrong steps wrote "250+45 = 305" after "59*5=305").
     The claim comes back before the verdict: left far back in the first pass, a trained model could
@@ -120,10 +124,24 @@ def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[
     route was right in 94%): the difference turns the comparison into a subtraction, which the
     model can do, and the verdict then only asks whether it is 0."""
     route, value = check_expression(a, op, b)
+    route += _tens_column(route) if op == "*" else ""
     claim = _line(a, op, b, raw, modulus)
     difference = f"{value}{-raw:+d} = {value - raw}"
     verdict = "ok" if value == raw else "wrong."
     return f"Check {a}{op}{b}: {route} = {value} vs {claim}: {difference}, {verdict}", value
+
+
+def _tens_column(route: str) -> str:
+    """The last addition of a product's route, done on the tens: "240+56" -> ", 24+5=29 tens".
+    With "= 480+56 = 536" alone, a trained model wrote the claimed number in 72 of 150 checks of its
+    wrong products although both parts were right: the carry it missed in the step ("67*8=516") is
+    the carry of this addition. Tens plus tens is the two-digit addition the first pass does well.
+    Left out for negative parts and routes that did not split."""
+    parts = re.fullmatch(r".* = (\d+)\+(\d+)", route)
+    if parts is None:
+        return ""
+    left, right = int(parts[1]), int(parts[2])
+    return f", {left // 10}+{right // 10}={(left + right) // 10} tens"
 
 
 def _run(start: int, ops, modulus, rng: random.Random, p_slip: float) -> list[tuple[int, str, int, int]]:
