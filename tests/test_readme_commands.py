@@ -108,7 +108,14 @@ SMALL = {
         r"run folder: runs/prune-",
     ),
     "prune drop": Small(
-        (("--model", "testbed:draft"), ("--num-texts", "2"), ("--seq-len", "64"), ("--no-progress", None)),
+        (
+            ("--model", "testbed:draft"),
+            ("--num-texts", "2"),
+            ("--seq-len", "64"),
+            ("--heldout", "2"),
+            ("--decode-tokens", "4"),
+            ("--no-progress", None),
+        ),
         r"pruned model: runs/target-pruned",
     ),
     # Replaces the package's shipped model: tests/testbed/test_ship.py runs it on a copy.
