@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from reasonlab.testbed.random_model import random_llama
 
@@ -17,3 +18,18 @@ def tiny_dir(tiny, tmp_path_factory):
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+ONE_THREAD = {"pruning", "merging"}  # test folders whose models are tiny
+
+
+@pytest.fixture(autouse=True)
+def one_thread(request):
+    """Tiny models gain nothing from threads, and lose much when other jobs hold the cores."""
+    if request.node.path.parent.name not in ONE_THREAD:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

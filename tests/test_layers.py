@@ -22,6 +22,7 @@ RANK = {
     "grounding": 3,
     "optim": 3,
     "pruning": 3,  # block scores and drop orders; the drops themselves are models/pruned.py
+    "merging": 3,  # parameter-space merges of model folders (reads them through models' resolver)
     "jobs": 4,
     "rl": 5,  # a job family: its config extends jobs.common.RunInputs
     "prm": 5,  # PRM data (policies through engines, testbed labels) and training; uses jobs.common

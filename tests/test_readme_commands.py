@@ -118,6 +118,10 @@ SMALL = {
         ),
         r"pruned model: runs/target-pruned",
     ),
+    "merge": Small(
+        (("--models", "testbed:draft,testbed:draft,testbed:draft"), ("--no-progress", None)),
+        r"merged \d+ tensors of 3 models by linear",
+    ),
     # Replaces the package's shipped model: tests/testbed/test_ship.py runs it on a copy.
     "testbed ship": Small(needs=("package",)),
     "optim bench": Small(

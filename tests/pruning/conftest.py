@@ -18,15 +18,6 @@ from reasonlab.testbed.tokenizer import build_tokenizer
 PROMPT = "<|user|>Compute 12+7*3 from left to right, modulo 100.<|assistant|><think>\n"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Models this small gain nothing from threads, and lose much when other jobs hold the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _save(model, path):
     tokenizer = build_tokenizer()
     model.eval()

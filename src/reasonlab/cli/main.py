@@ -12,6 +12,7 @@ from reasonlab.cli import budget as budget_cmd
 from reasonlab.cli import fractured as fractured_cmd
 from reasonlab.cli import generate as generate_cmd
 from reasonlab.cli import grounding, models, optim, prm, recsys, rl, runs, tasks, testbed
+from reasonlab.cli import merge as merge_cmd
 from reasonlab.cli import probe as probe_cmd
 from reasonlab.cli import prune as prune_cmd
 from reasonlab.cli import rsd as rsd_cmd
@@ -59,6 +60,7 @@ app.command()(fractured_cmd.fractured)
 app.command()(budget_cmd.budget)
 app.command()(rsd_cmd.rsd)
 app.command()(probe_cmd.probe)
+app.command()(merge_cmd.merge)
 
 # Commands that resume without a run folder of core/runs.py (the ones with one say so themselves).
 RESUMES_ON_ITS_OWN = {"testbed train"}
