@@ -3,5 +3,15 @@
 from reasonlab.rewards.base import Reward, RewardFunction
 from reasonlab.rewards.combine import WeightedSum
 from reasonlab.rewards.outcome import FormatReward, VerifierReward
+from reasonlab.rewards.tags import TagAnswerReward, TagFormatReward, tag_reward
 
-__all__ = ["FormatReward", "Reward", "RewardFunction", "VerifierReward", "WeightedSum"]
+__all__ = [
+    "FormatReward",
+    "Reward",
+    "RewardFunction",
+    "TagAnswerReward",
+    "TagFormatReward",
+    "VerifierReward",
+    "WeightedSum",
+    "tag_reward",
+]

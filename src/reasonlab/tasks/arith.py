@@ -14,11 +14,10 @@ the right step. Step-level methods (RSD, process reward models) rely on that.
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
 
-from reasonlab.tasks.base import Problem, Task, register_task
+from reasonlab.tasks.base import GeneratedTask, Problem, register_task
 from reasonlab.tasks.grade import normalize_int
 
 _STEP = re.compile(r"^(-?\d+)([+\-*])(\d+)=(-?\d+)(?: -> (\d+))?$")
@@ -85,20 +84,12 @@ def check_step(text: str, modulus: int | None) -> bool:
 
 
 @register_task("arith", ArithConfig)
-class ArithTask(Task):
+class ArithTask(GeneratedTask):
     description = "Left-to-right arithmetic chains (+, -, * mod M) with step-checkable reasoning."
 
-    def __init__(self, cfg: ArithConfig | None = None):
-        self.cfg = cfg or ArithConfig()
-
-    def __len__(self) -> int:
-        return self.cfg.size
-
     def problem(self, i: int) -> Problem:
-        if not 0 <= i < len(self):
-            raise IndexError(f"problem index {i} out of range for size {len(self)}")
         c = self.cfg
-        rng = random.Random(f"arith:{c.seed}:{i}")
+        rng = self.stream(i)
         value = rng.randint(0, c.start_max)
         start, ops, values = value, [], []
         for _ in range(c.steps):

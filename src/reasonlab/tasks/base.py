@@ -8,6 +8,7 @@ model-specific prompt formatting is the tokenizer's chat template, as for real m
 from __future__ import annotations
 
 import dataclasses
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,26 @@ class Task(ABC):
         return dataclasses.asdict(self.cfg) if dataclasses.is_dataclass(getattr(self, "cfg", None)) else {}
 
 
+class GeneratedTask(Task):
+    """A generator configured by a dataclass with `size` and `seed` (registered with the task):
+    problem i comes from its own random stream, seeded by the task's name, the seed and i, so any
+    problem can be drawn alone and is the same on every machine."""
+
+    config_cls: type
+
+    def __init__(self, cfg: Any = None):
+        self.cfg = cfg or self.config_cls()
+
+    def __len__(self) -> int:
+        return self.cfg.size
+
+    def stream(self, i: int, *extra: Any) -> random.Random:
+        """The random stream of problem i ("<name>:<extra...>:<seed>:<i>"); IndexError past the end."""
+        if not 0 <= i < len(self):
+            raise IndexError(f"problem index {i} out of range for size {len(self)}")
+        return random.Random(":".join(str(part) for part in (self.name, *extra, self.cfg.seed, i)))
+
+
 _REGISTRY: dict[str, tuple[type[Task], type | None]] = {}
 
 
@@ -106,6 +127,8 @@ def register_task(name: str, config_cls: type | None = None, overwrite: bool = F
                 "choose another name or pass overwrite=True"
             )
         cls.name = name
+        if config_cls is not None:
+            cls.config_cls = config_cls
         _REGISTRY[name] = (cls, config_cls)
         return cls
 
