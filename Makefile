@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -c "import torch" 2>/dev/null || { \
 	  if command -v nvidia-smi >/dev/null 2>&1; then $(PY) -m pip install -q torch; \
 	  else $(PY) -m pip install -q torch==2.13.0; fi; }
-	$(PY) -m pip install -q -e '.[dev,recsys,grounding]'
+	$(PY) -m pip install -q -e '.[dev,recsys,grounding,rg]'
 	@touch $(STAMP)
 
 # GUI grounding renders pages in Debian's chromium and reads them with tesseract.

@@ -174,3 +174,15 @@ def test_no_optional_package_is_imported_outside_require():
                 if name.split(".")[0] in OPTIONAL and site not in EXCEPTIONS:
                     direct.append(site)
     assert direct == []
+
+
+def test_reasoning_gym_task(monkeypatch):
+    from reasonlab.tasks import create_task
+    from reasonlab.tasks.reasoning_gym import resolve
+
+    resolve.cache_clear()
+    block(monkeypatch, "reasoning_gym.factory")
+    with pytest.raises(ReasonlabError) as err:
+        create_task("rg:chain_sum")
+    one_line(err, "task rg:chain_sum", "reasoning-gym", "rg")
+    resolve.cache_clear()

@@ -19,6 +19,7 @@ DISTRIBUTIONS = {
     "faiss": "faiss-cpu",
     "torch_geometric": "torch-geometric",
     "galore_torch": "galore-torch",
+    "reasoning_gym": "reasoning-gym",
 }
 
 

@@ -8,11 +8,22 @@ from typing import Any
 from reasonlab.core.errors import ReasonlabError
 
 
+def _kind(annotation: Any) -> str:
+    """A field's type as written ("int | None"), whether annotations are strings, classes or typing
+    objects (a third-party dataclass's Optional[int] reads "int | None")."""
+    if isinstance(annotation, str):
+        return annotation
+    if isinstance(annotation, type):
+        return annotation.__name__
+    text = str(annotation).replace("typing.", "")
+    return f"{text[len('Optional[') : -1]} | None" if text.startswith("Optional[") else text
+
+
 def coerce(f: dataclasses.Field, value: Any) -> Any:
     """Turn CLI strings ('5', 'none', 'true') into the field's type."""
     if not isinstance(value, str):
         return value
-    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    kind = _kind(f.type)
     if value.lower() == "none" and "None" in kind:
         return None
     if kind.startswith("int"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,8 +135,23 @@ def register_task(name: str, config_cls: type | None = None, overwrite: bool = F
     return wrap
 
 
+# Families of tasks named "<prefix><name>" and resolved when asked for (reasoning-gym's datasets):
+# prefix -> (resolve(name) -> (task class, config class), one-line description for the task list).
+_NAMESPACES: dict[str, tuple[Callable[[str], tuple[type[Task], type | None]], str]] = {}
+
+
+def register_namespace(
+    prefix: str, resolve: Callable[[str], tuple[type[Task], type | None]], description: str
+) -> None:
+    """Make every "<prefix><name>" a task, built by `resolve(name)` on first use."""
+    if prefix in _NAMESPACES:
+        raise ReasonlabError(f"task prefix {prefix!r} is already registered")
+    _NAMESPACES[prefix] = (resolve, description)
+
+
 def list_tasks() -> dict[str, str]:
-    return {name: cls.description for name, (cls, _) in sorted(_REGISTRY.items())}
+    listed = {name: cls.description for name, (cls, _) in sorted(_REGISTRY.items())}
+    return listed | {f"{prefix}<name>": description for prefix, (_, description) in _NAMESPACES.items()}
 
 
 def task_config_fields(name: str) -> list[dataclasses.Field]:
@@ -146,7 +161,10 @@ def task_config_fields(name: str) -> list[dataclasses.Field]:
 
 def _lookup(name: str) -> tuple[type[Task], type | None]:
     if name not in _REGISTRY:
-        known = ", ".join(sorted(_REGISTRY))
+        for prefix, (resolve, _) in _NAMESPACES.items():
+            if name.startswith(prefix):
+                return resolve(name.removeprefix(prefix))
+        known = ", ".join([*sorted(_REGISTRY), *(f"{prefix}<name>" for prefix in _NAMESPACES)])
         raise ReasonlabError(f"unknown task {name!r} (known tasks: {known})")
     return _REGISTRY[name]
 
