@@ -236,3 +236,21 @@ def test_bad_settings_are_one_line_errors(monkeypatch, capsys, tmp_path, args, m
     code, out, err = run_cli(monkeypatch, capsys, "rl", "train", "--out", str(tmp_path / "x"), *args)
     assert code == 2 and message in err and "Traceback" not in err
     assert not (tmp_path / "x").exists() and not (tmp_path / "x.partial").exists()
+
+
+def test_tasks_answered_in_tags_train_on_their_papers_reward_by_default():
+    from reasonlab.rl.trainer import default_reward
+
+    cfg = config_from(RLConfig, SMALL).validate()
+    _, tok = load_model(cfg.model, dtype="float32")
+    think = detect_think_format(tok, model_name=cfg.model)
+    task = create_task("deduction")
+    p = task.problem(0)
+    reward = default_reward(cfg, task, think)
+    # the chat prompt opened the thinking: the completion closes it and answers in tags
+    assert reward.score(p, f"search</think>\n<answer>{p.answer}</answer>") == 3.0
+    assert reward.score(p, "search</think>\n<answer>(1) A is maybe</answer>") == -1.0  # +1 format, -2
+    assert reward.score(p, f"<answer>{p.answer}</answer>") == -3.0  # thinking never closed
+    assert (
+        default_reward(cfg, create_task("arith"), think).score(create_task("arith").problem(0), "x") == -1.0
+    )

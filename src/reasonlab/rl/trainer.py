@@ -32,11 +32,13 @@ from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.scoring import forward_scores, pack
 from reasonlab.models.think import ThinkFormat
 from reasonlab.rewards import FormatReward, Reward, VerifierReward, WeightedSum
+from reasonlab.rewards.tags import tag_reward
 from reasonlab.rl.advantages import advantages, dropped_groups
 from reasonlab.rl.config import NOT_RECIPE, RLConfig
 from reasonlab.rl.losses import aggregate, clipped_surrogate, kl_estimate, likelihood_loss
 from reasonlab.rl.rollout import rollout
 from reasonlab.sampling.budget import ElasticBudget
+from reasonlab.tasks.answer_tags import TaggedAnswerTask
 from reasonlab.tasks.base import Problem, Task
 from reasonlab.training.checkpoint import load_checkpoint, save_checkpoint
 from reasonlab.training.distributed import DataParallel
@@ -45,7 +47,11 @@ from reasonlab.training.schedule import WarmupCosine, set_lr
 
 
 def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
-    """The paper's -1/+1 verifier on the answer after the thinking, plus the format reward if weighted."""
+    """The paper's -1/+1 verifier on the answer after the thinking, plus the format reward if weighted.
+    Tasks answered in <answer> tags (the meta-ability tasks) get their paper's format + answer reward
+    (-3 to +3); the chat prompt opens the thinking whenever the model has markers."""
+    if isinstance(task, TaggedAnswerTask):
+        return tag_reward(task, prompt_opens_think=think.has_markers)
     close = think.close_text if think.has_markers else None
     verifier = VerifierReward.signed(task, close_marker=close)
     if cfg.format_weight == 0 or close is None:
