@@ -226,3 +226,24 @@ def test_protect_sets_how_many_blocks_may_go(monkeypatch, capsys, tmp_path):
     one_line_exit_2(*run_cli(monkeypatch, capsys, *args)[::2], "cannot drop 4 layers: 3 of 6 may be dropped")
     assert run_cli(monkeypatch, capsys, *args, "--protect", "0,-1")[0] == 0
     assert json.loads((tmp_path / "p" / "pruning.json").read_text())["dropped"] == [1, 2, 3, 4]
+
+
+def test_drop_takes_its_order_from_a_score_run_of_the_same_model(monkeypatch, capsys, tmp_path):
+    scored = tmp_path / "scored"
+    args = ["prune", "score", *SMALL, "--methods", "cosine", "--blocks", "attention", "--out", str(scored)]
+    assert run_cli(monkeypatch, capsys, *args)[0] == 0
+    order = json.loads((scored / "scores.json").read_text())["order"]["cosine"]["attention"]
+    out = tmp_path / "pruned"
+    drop = ["prune", "drop", *SMALL, *COST, "--scores", str(scored), "--by", "cosine", "--k", "2"]
+    code, _, err = run_cli(monkeypatch, capsys, *drop, "--out", str(out))
+    assert code == 0, err
+    record = json.loads((out / "pruning.json").read_text())
+    assert record["dropped"] == sorted(order[:2]) and record["scores_from"] == str(scored)
+    for extra, message in (
+        (["--by", "entropy-knn"], "has no entropy-knn order of attention blocks"),
+        (["--protect", "none"], "but here [0, 1, 2, 3, 4, 5] may be dropped"),
+        (["--model", "testbed:target"], "scores are of model 'testbed:draft', not 'testbed:target'"),
+    ):
+        code, _, err = run_cli(monkeypatch, capsys, *drop, *extra, "--out", str(tmp_path / "bad"))
+        one_line_exit_2(code, err, message)
+        assert not (tmp_path / "bad").exists()

@@ -145,6 +145,13 @@ class PruneDropConfig(PruneInputs):
         default="attention", metadata={"help": "Which blocks to drop: attention, mlp or layer."}
     )
     k: int = field(default=0, metadata={"help": "How many blocks to drop.", "flag": "--k", "required": True})
+    scores: str | None = field(
+        default=None,
+        metadata={
+            "help": "Take the drop order from a `prune score` run (its folder or scores.json) instead of "
+            "scoring again; it must be of the same model, protected layers and block kind."
+        },
+    )
     heldout: int = field(
         default=32,
         metadata={
@@ -341,6 +348,36 @@ def score_report(scores: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def scored_order(cfg: PruneDropConfig, candidates: list[int]) -> list[int]:
+    """cfg.by's drop order of cfg.blocks from a `prune score` run, checked against this model: the
+    same model name and the same droppable blocks (so the same protected layers and earlier drops)."""
+    import json
+
+    path = Path(cfg.scores)
+    path = path / "scores.json" if path.is_dir() else path
+    if not path.is_file():
+        raise ReasonlabError(f"scores not found: {path} (give a `prune score` run folder or its scores.json)")
+    try:
+        scores = json.loads(path.read_text())
+        model, order = scores["model"], scores["order"]
+        scored_candidates = scores["candidates"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise ReasonlabError(f"{path}: not the scores.json of a `prune score` run") from None
+    if model != cfg.model:
+        raise ReasonlabError(f"{path}: scores are of model {model!r}, not {cfg.model!r}")
+    if cfg.by not in order or cfg.blocks not in order[cfg.by]:
+        raise ReasonlabError(f"{path}: has no {cfg.by} order of {cfg.blocks} blocks (score them with it)")
+    if scored_candidates.get(cfg.blocks) != candidates:
+        raise ReasonlabError(
+            f"{path}: scored {cfg.blocks} blocks of layers {scored_candidates.get(cfg.blocks)}, but here "
+            f"{candidates} may be dropped (another --protect, or blocks dropped since)"
+        )
+    ranked = order[cfg.by][cfg.blocks]
+    if len(ranked) < cfg.k:
+        raise ReasonlabError(f"{path}: its {cfg.by} order ranks {len(ranked)} blocks, fewer than k={cfg.k}")
+    return ranked
+
+
 def run_drop(
     cfg: PruneDropConfig, out: str | Path, overwrite: bool = False, progress: bool = True
 ) -> dict[str, Any]:
@@ -364,11 +401,14 @@ def run_drop(
         check_k(cfg.k, cfg.blocks, candidates, num_layers, protected)
         (texts, heldout), pad = calibration_ids(cfg, source, tokenizer), _pad_id(tokenizer)
         prompt = (heldout or texts)[0][:32]
-        steps = greedy_passes(len(candidates), cfg.k) if cfg.by == "nll" else len(texts)
-        with progress_bar(0 if cfg.by == "random" else steps, f"scoring ({cfg.by})", progress) as advance:
-            order, details = drop_order(
-                model, texts, cfg.by, cfg.blocks, candidates, settings_of(cfg), cfg.k, pad, advance
-            )
+        if cfg.scores:
+            order, details = scored_order(cfg, candidates), {"scores_from": str(cfg.scores)}
+        else:
+            steps = greedy_passes(len(candidates), cfg.k) if cfg.by == "nll" else len(texts)
+            with progress_bar(0 if cfg.by == "random" else steps, f"scoring ({cfg.by})", progress) as advance:
+                order, details = drop_order(
+                    model, texts, cfg.by, cfg.blocks, candidates, settings_of(cfg), cfg.k, pad, advance
+                )
         chosen = choose(order, cfg.k)
         before = calibration_nll(model, texts, pad, cfg.batch_size)
         cost_before = footprint(model, heldout, prompt, cfg.decode_tokens, pad, cfg.batch_size)
