@@ -254,3 +254,18 @@ def test_tasks_answered_in_tags_train_on_their_papers_reward_by_default():
     assert (
         default_reward(cfg, create_task("arith"), think).score(create_task("arith").problem(0), "x") == -1.0
     )
+
+
+def test_the_tag_reward_counts_the_models_own_markers():
+    from reasonlab.models.think import ThinkFormat
+    from reasonlab.rl.trainer import default_reward
+
+    cfg = config_from(RLConfig, SMALL).validate()
+    task = create_task("deduction")
+    p = task.problem(0)
+    custom = ThinkFormat(open_ids=(5,), close_ids=(6,), open_text="<reason>", close_text="</reason>")
+    assert default_reward(cfg, task, custom).score(p, f"x</reason>\n<answer>{p.answer}</answer>") == 3.0
+    bare = ThinkFormat(open_ids=None, close_ids=None, open_text=None, close_text=None)
+    # no markers: the prompt opens nothing, so the model writes the whole <think>...</think> itself
+    assert default_reward(cfg, task, bare).score(p, f"<think>x</think>\n<answer>{p.answer}</answer>") == 3.0
+    assert default_reward(cfg, task, bare).score(p, f"x</think>\n<answer>{p.answer}</answer>") == -3.0

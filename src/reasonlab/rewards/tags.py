@@ -26,9 +26,9 @@ ANSWER_RIGHT, ANSWER_WRONG, ANSWER_UNPARSEABLE = 2.0, -1.5, -2.0
 
 class TagFormatReward(RewardFunction):
     """+1 / -1 for the tag structure. The completion is the model's text after the prompt; when the
-    chat template opens the thinking in the prompt (the paper's did, as do the testbed's and
-    R1-Distill's), that <think> counts: `prompt_opens_think=True`. Qwen3-style templates, where the
-    model writes <think> itself, need `prompt_opens_think=False`."""
+    prompt opens the thinking (the paper's ended in "<think>"; reasonlab's chat prompts open it for
+    every model with thinking markers, Qwen3 included), that <think> counts: `prompt_opens_think=True`.
+    A model without markers writes <think> itself: `prompt_opens_think=False`."""
 
     name = "tag_format"
 

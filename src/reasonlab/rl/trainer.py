@@ -49,9 +49,12 @@ from reasonlab.training.schedule import WarmupCosine, set_lr
 def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
     """The paper's -1/+1 verifier on the answer after the thinking, plus the format reward if weighted.
     Tasks answered in <answer> tags (the meta-ability tasks) get their paper's format + answer reward
-    (-3 to +3); the chat prompt opens the thinking whenever the model has markers."""
+    (-3 to +3), counted on the model's own markers: the chat prompt opens the thinking whenever the
+    model has an open marker (chat_prompt_ids appends it where the template does not, as for Qwen3)."""
     if isinstance(task, TaggedAnswerTask):
-        return tag_reward(task, prompt_opens_think=think.has_markers)
+        markers = {"open_think": think.open_text, "close_think": think.close_text}
+        markers = {k: v for k, v in markers.items() if v}
+        return tag_reward(task, prompt_opens_think=bool(think.open_ids), **markers)
     close = think.close_text if think.has_markers else None
     verifier = VerifierReward.signed(task, close_marker=close)
     if cfg.format_weight == 0 or close is None:
