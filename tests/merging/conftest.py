@@ -66,16 +66,25 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def variant(src: Path, dst: Path, config: dict | None = None, drop: str | None = None) -> Path:
-    """A copy of a model folder with config.json fields changed or one tensor left out."""
+def variant(
+    src: Path,
+    dst: Path,
+    config: dict | None = None,
+    drop: str | None = None,
+    tensors: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """A copy of a model folder with config.json fields changed, one tensor left out, or tensors
+    replaced or added (`tensors`: name -> its new value)."""
     shutil.copytree(src, dst)
     if config:
         cfg = json.loads((dst / "config.json").read_text())
         (dst / "config.json").write_text(json.dumps(cfg | config))
-    if drop:
+    if drop or tensors:
         from safetensors.torch import save_file
 
-        tensors = load_file(dst / "model.safetensors")
-        del tensors[drop]
-        save_file(tensors, dst / "model.safetensors", metadata={"format": "pt"})
+        saved = load_file(dst / "model.safetensors")
+        if drop:
+            del saved[drop]
+        saved.update(tensors or {})
+        save_file(saved, dst / "model.safetensors", metadata={"format": "pt"})
     return dst

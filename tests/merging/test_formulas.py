@@ -39,6 +39,7 @@ def test_trim_keeps_int_density_times_numel_largest_magnitudes_and_at_least_one(
     assert trim_mask(delta, 0.7).tolist() == [1, 0, 0, 1, 1]  # int(3.5) = 3
     assert torch.equal(sparsify(delta, 1.0, "magnitude", "l1"), delta)  # density 1: untouched, no rescale
     assert trim_mask(delta, 0.1).tolist() == [0, 0, 0, 1, 0]  # int(0.5) = 0, but one entry is kept
+    assert trim_mask(torch.zeros(0, 4), 0.5).shape == (0, 4)  # empty: nothing to keep (mergekit 0.1.5)
 
 
 def test_ties_elects_signs_by_summed_weighted_mass_and_averages_the_agreeing_entries():

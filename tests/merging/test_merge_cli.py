@@ -15,6 +15,8 @@ from reasonlab.models.loading import load_model
 from tests.cli_runner import run_cli
 from tests.merging.conftest import variant, weights
 
+FP8 = {"F8_E4M3": torch.float8_e4m3fn, "F8_E5M2": torch.float8_e5m2}
+
 
 def merge(monkeypatch, capsys, out, folders, names, *args):
     models = ",".join(str(folders[n]) for n in names)
@@ -306,3 +308,100 @@ def test_an_existing_folder_is_replaced_only_with_overwrite(monkeypatch, capsys,
         monkeypatch, capsys, "merge", "--models", f"{folders['a']},{out}", "--out", str(out), "--overwrite"
     )
     assert code == 2 and "is the input model" in err
+
+
+def test_a_base_also_listed_in_models_is_skipped_as_mergekit_does(monkeypatch, capsys, tmp_path, folders):
+    """mergekit leaves the base out of the merged models (its task vector is zero): its weight joins
+    neither the normalising sum nor the effective weights, and shifts no DARE drop. The base is
+    recognised by its folder (here listed through a symlink); TIES was never affected (a zero task
+    vector agrees with no elected sign)."""
+    base, a = str(folders["base"]), str(folders["a"])
+    link = tmp_path / "base-link"
+    link.symlink_to(folders["base"], target_is_directory=True)
+    cases = {
+        "task_arithmetic": ["--normalize"],
+        "dare_linear": ["--normalize", "--density", "0.5"],
+        "dare_ties": ["--density", "0.5"],
+        "ties": ["--density", "0.5"],
+    }
+    for method, extra in cases.items():
+        args = ["--method", method, "--base", base, "--no-progress", *extra]
+        alone, listed = tmp_path / f"{method}-alone", tmp_path / f"{method}-listed"
+        for models, weights_, out in ((a, "0.5", alone), (f"{link},{a}", "2,0.5", listed)):
+            flags = ["--models", models, "--weights", weights_, "--out", str(out), *args]
+            code, stdout, err = run_cli(monkeypatch, capsys, "merge", *flags)
+            assert code == 0, err
+        want, got = weights(alone), weights(listed)
+        assert want.keys() == got.keys()
+        for name in want:
+            assert torch.equal(want[name], got[name]), (method, name)
+        record = json.loads((listed / "merge_config.json").read_text())
+        assert [m["model"] for m in record["models"]] == [a]
+        assert record["skipped_models"] == [
+            {
+                "model": str(link),
+                "path": str(link),
+                "weight": 2.0,
+                "density": record["skipped_models"][0]["density"],
+                "reason": "the base model (a zero task vector, skipped as mergekit does)",
+            }
+        ]
+        if method in ("task_arithmetic", "dare_linear"):
+            assert record["effective_weights"] == [1.0]  # 0.5 / 0.5: the base's 2 is not in the sum
+        assert " of 1 model by " in stdout and "the base, also listed in --models, skipped" in stdout
+
+
+def test_merging_only_the_base_against_itself_gives_the_base(monkeypatch, capsys, tmp_path, folders):
+    base = str(folders["base"])
+    args = ["--models", base, "--method", "task_arithmetic", "--base", base, "--no-progress"]
+    code, _, err = run_cli(monkeypatch, capsys, "merge", *args, "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    want, got = weights(folders["base"]), weights(tmp_path / "m")
+    assert want.keys() == got.keys() and all(torch.equal(want[k], got[k]) for k in want)
+    record = json.loads((tmp_path / "m" / "merge_config.json").read_text())
+    assert record["models"] == [] and record["skipped_models"][0]["model"] == base
+
+
+@pytest.mark.parametrize("code", list(FP8))
+def test_fp8_weights_are_refused_not_copied_unmerged(monkeypatch, capsys, tmp_path, folders, code):
+    """FP8 tensors are quantized values whose scales (if any) are other tensors: merging the raw
+    values would be wrong, and copying the reference's would pass it off as merged."""
+    name = "model.layers.0.mlp.up_proj.weight"
+    quantized = {}
+    for n in ("base", "a", "b"):
+        fp8 = weights(folders[n])[name].to(FP8[code])
+        quantized[n] = str(variant(folders[n], tmp_path / f"{n}-fp8", tensors={name: fp8}))
+    err = _err(monkeypatch, capsys, tmp_path, "--models", f"{quantized['a']},{quantized['b']}")
+    assert f"tensor {name} is {code} in {quantized['a']}: " in err and "dequantize" in err
+    err = _err(
+        monkeypatch,
+        capsys,
+        tmp_path,
+        "--models",
+        f"{folders['a']},{folders['b']}",
+        "--method",
+        "ties",
+        "--base",
+        quantized["base"],
+        "--density",
+        "0.5",
+    )
+    assert f"tensor {name} is {code} in {quantized['base']}: " in err
+
+
+def test_integer_tensors_of_every_width_are_copied_from_the_reference(monkeypatch, capsys, tmp_path, folders):
+    extra = {
+        f"extra.{dtype}": torch.tensor([1, 2, 300], dtype=torch.int32).to(getattr(torch, dtype))
+        for dtype in ("uint16", "uint32", "int16", "bool")
+    }
+    a = variant(folders["a"], tmp_path / "a", tensors=extra)
+    b = variant(folders["b"], tmp_path / "b", tensors={k: torch.zeros_like(t) for k, t in extra.items()})
+    out = tmp_path / "m"
+    code, stdout, err = run_cli(
+        monkeypatch, capsys, "merge", "--models", f"{a},{b}", "--out", str(out), "--no-progress"
+    )
+    assert code == 0, err
+    got = weights(out)
+    assert all(torch.equal(got[k], t) for k, t in extra.items())
+    assert json.loads((out / "merge_config.json").read_text())["copied_tensors"] == len(extra)
+    assert f"({len(extra)} non-float copied)" in stdout

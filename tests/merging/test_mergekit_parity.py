@@ -37,7 +37,7 @@ def _mergekit_merge(method, models, base, weights_, densities, parameters, out):
     config = {"merge_method": method, "models": entries, "parameters": parameters, "dtype": "float32"}
     if base is not None:
         config["base_model"] = str(base)
-        if method != "linear":
+        if method != "linear" and str(base) not in {e["model"] for e in entries}:
             entries.append({"model": str(base)})
     mergekit_run(MergeConfiguration.model_validate(config), str(out), MergeOptions(quiet=True))
 
@@ -54,6 +54,35 @@ def test_same_tensors_as_mergekit(tmp_path, folders, case):
     run_merge(cfg, tmp_path / "ours", progress=False)
     densities = ours.get("density") if method != "linear" and method != "task_arithmetic" else None
     _mergekit_merge(method, models, base, cfg.resolved_weights(), densities, theirs, tmp_path / "theirs")
+    a, b = weights(tmp_path / "ours"), weights(tmp_path / "theirs")
+    assert set(a) == set(b)
+    for name in a:
+        assert torch.allclose(a[name], b[name], atol=1e-6, rtol=1e-5), (name, (a[name] - b[name]).abs().max())
+
+
+@pytest.mark.parametrize("method", ["task_arithmetic", "dare_linear"])
+def test_a_base_listed_in_models_is_skipped_as_by_mergekit(tmp_path, folders, method):
+    """mergekit (given the base as a model too, with a weight) merges the non-base models only; so
+    do we. normalize on, where the base's weight would otherwise join the divisor."""
+    models = [folders["base"], folders["a"], folders["b"]]
+    cfg = MergeConfig(
+        models=[str(m) for m in models],
+        method=method,
+        base=str(folders["base"]),
+        weights=[2.0, 1.0, 0.5],
+        normalize=True,
+    )
+    run_merge(cfg, tmp_path / "ours", progress=False)
+    densities = [1.0] if method == "dare_linear" else None
+    _mergekit_merge(
+        method,
+        models,
+        folders["base"],
+        cfg.resolved_weights(),
+        densities,
+        {"normalize": True},
+        tmp_path / "theirs",
+    )
     a, b = weights(tmp_path / "ours"), weights(tmp_path / "theirs")
     assert set(a) == set(b)
     for name in a:

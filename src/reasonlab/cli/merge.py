@@ -25,9 +25,11 @@ def merge(
     record = run_merge(cfg, out, overwrite=overwrite, progress=progress)
     files = len(record["files"])
     copied = f" ({record['copied_tensors']} non-float copied)" if record["copied_tensors"] else ""
+    n = len(record["models"])
+    skipped = " (the base, also listed in --models, skipped)" if record["skipped_models"] else ""
     console.print(
-        f"merged {record['tensors']} tensors{copied} of {len(record['models'])} models by {cfg.method} "
-        f"into {out}: {record['bytes']:,} bytes in {files} file{'s' if files > 1 else ''}, "
+        f"merged {record['tensors']} tensors{copied} of {n} model{'s' if n != 1 else ''} by {cfg.method}"
+        f"{skipped} into {out}: {record['bytes']:,} bytes in {files} file{'s' if files > 1 else ''}, "
         f"{record['seconds']:.1f}s",
         highlight=False,
         soft_wrap=True,

@@ -2,8 +2,9 @@
 arithmetic, TIES, DARE) into a new Hugging Face folder.
 
 The merge is streamed tensor by tensor (merging/stream.py), written into `<out>.partial` and renamed
-when complete; merge_config.json records the method, its settings, the inputs and what was
-written. MergeConfig, whose fields are the command's flags, imports neither torch nor transformers.
+when complete; merge_config.json records the method, its settings, the inputs (a model that is the
+base is listed under skipped_models: mergekit leaves it out) and what was written. MergeConfig,
+whose fields are the command's flags, imports neither torch nor transformers.
 """
 
 from __future__ import annotations
@@ -186,18 +187,19 @@ def run_merge(
     from reasonlab.core.progress import progress_bar
     from reasonlab.core.runs import data_folder, write_json
     from reasonlab.merging.checkpoints import Checkpoint
-    from reasonlab.merging.stream import check_inputs, merge_checkpoints
+    from reasonlab.merging.stream import check_inputs, is_base, merge_checkpoints, without_base
 
     cfg.validate()
-    models = [Checkpoint.open(name) for name in cfg.models]
+    listed = [Checkpoint.open(name) for name in cfg.models]
     base = Checkpoint.open(cfg.base) if cfg.base else None
+    full = cfg.recipe()
+    recipe, models = without_base(full, listed, base)  # mergekit merges the non-base models only
     reference = check_inputs(models, base)
     out = Path(out)
-    for ckpt in [*models, *([base] if base else [])]:
+    for ckpt in [*listed, *([base] if base else [])]:
         if out.resolve() == ckpt.path.resolve():
             raise ReasonlabError(f"--out {out} is the input model {ckpt.label}: choose another folder")
     _check_device(cfg.device)
-    recipe = cfg.recipe()
     weights = list(recipe.weights)
     dtype = None if cfg.dtype == "auto" else cfg.dtype
     with data_folder(out, overwrite) as partial:
@@ -210,6 +212,17 @@ def run_merge(
             "models": [
                 {"model": m.label, "path": str(m.path), "weight": w, "density": d}
                 for m, w, d in zip(models, weights, recipe.densities)
+            ],
+            "skipped_models": [
+                {
+                    "model": m.label,
+                    "path": str(m.path),
+                    "weight": w,
+                    "density": d,
+                    "reason": "the base model (a zero task vector, skipped as mergekit does)",
+                }
+                for m, w, d in zip(listed, full.weights, full.densities)
+                if is_base(m, base)
             ],
             "base": {"model": base.label, "path": str(base.path)} if base else None,
             "parameters": {

@@ -17,7 +17,11 @@ from reasonlab.core.errors import ReasonlabError
 
 INDEX_FILE = "model.safetensors.index.json"
 SINGLE_FILE = "model.safetensors"
-FLOAT_CODES = ("F64", "F32", "F16", "BF16")  # safetensors dtypes that are merged; others are copied
+FLOAT_CODES = ("F64", "F32", "F16", "BF16")  # safetensors dtypes that are merged (in float32 or wider)
+COPIED_CODES = ("I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL")  # taken from the reference
+# Any other dtype is refused: FP8 (F8_E4M3, F8_E5M2), F8_E8M0, F6_*, F4 hold quantized values whose
+# scales, where there are any, are other tensors, so neither merging the raw values nor copying the
+# reference's (unmerged, as if merged) is right.
 MAX_HEADER = 100 << 20  # safetensors' own limit on the header's length
 
 
@@ -106,6 +110,20 @@ class Checkpoint:
             f"{self.path} has no safetensors weights (merging reads safetensors only: save the model "
             "with save_pretrained, which writes them)"
         )
+
+    def unmergeable(self) -> str | None:
+        """Why this checkpoint cannot be merged, naming its first tensor of a dtype that is neither
+        merged nor copied (None: every tensor can)."""
+        for info in self.tensors.values():
+            if info.dtype not in FLOAT_CODES and info.dtype not in COPIED_CODES:
+                why = (
+                    "quantized weights are not merged (their scales, if any, are other tensors): "
+                    "dequantize the model to bfloat16 or float32 first"
+                    if info.dtype.startswith(("F8", "F6", "F4"))
+                    else "merging handles floats (F64, F32, F16, BF16) and copies integers and BOOL"
+                )
+                return f"tensor {info.name} is {info.dtype} in {self.label}: {why}"
+        return None
 
     @property
     def architecture(self) -> tuple[str | None, tuple[str, ...]]:

@@ -14,7 +14,7 @@ Arithmetic is float32 (float64 inputs stay float64); the caller casts the result
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -37,6 +37,14 @@ class Recipe:
     lambda_: float = 1.0
     rescale: str = "none"
     seed: int = 0
+
+    def keeping(self, indices: Sequence[int]) -> Recipe:
+        """The recipe of the models at `indices` only (their weights and densities, in that order)."""
+        return replace(
+            self,
+            weights=tuple(self.weights[i] for i in indices),
+            densities=tuple(self.densities[i] for i in indices),
+        )
 
 
 def _work(t: torch.Tensor) -> torch.Tensor:
@@ -67,7 +75,8 @@ def task_vectors(
     name: str, base: torch.Tensor, tensors: Iterable[torch.Tensor], recipe: Recipe
 ) -> torch.Tensor:
     """base + lambda * (the weighted, sparsified, sign-elected task vectors), as mergekit's
-    generalized task arithmetic (task_arithmetic, ties, dare_linear, dare_ties)."""
+    generalized task arithmetic (task_arithmetic, ties, dare_linear, dare_ties); no tensors: the
+    base, as there (where every model listed is the base)."""
     method = recipe.method
     base = _work(base)
     kept: list[torch.Tensor] = []
@@ -83,6 +92,8 @@ def task_vectors(
             kept.append(delta)
         else:
             mixed = delta if mixed is None else mixed.add_(delta)
+    if not kept and mixed is None:
+        return base
     if method.consensus:
         total = _sum(kept)
         majority = torch.where(total >= 0, 1.0, -1.0).to(base.dtype)

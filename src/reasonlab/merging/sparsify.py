@@ -12,8 +12,12 @@ L1_EPS = 1e-7  # mergekit's tolerance: a norm below it is not rescaled (nothing 
 
 
 def trim_mask(delta: torch.Tensor, density: float) -> torch.Tensor:
-    """TIES trim: a 0/1 mask keeping the max(1, int(density * numel)) entries of largest magnitude
-    (mergekit 0.1.5 keeps at least one entry where older versions refused such a density)."""
+    """TIES trim: a 0/1 mask keeping the max(1, int(density * numel)) entries of largest magnitude,
+    as mergekit 0.1.5's sparsify.magnitude (up to 0.1.4 it asserted int(density * numel) > 0, so a
+    density too small for the tensor stopped the merge). An empty tensor gets an empty mask (0.1.5
+    returns zeros; densities <= 0, which it also zeroes, are refused by MergeConfig)."""
+    if delta.numel() == 0:
+        return torch.zeros_like(delta)
     k = max(1, int(density * delta.numel()))
     mask = torch.zeros(delta.numel(), dtype=delta.dtype, device=delta.device)
     mask[torch.topk(delta.abs().reshape(-1).float(), k, sorted=False).indices] = 1

@@ -1,7 +1,9 @@
 """The merge itself: check that the inputs fit together, then merge and write tensor by tensor.
 
 Everything that can be refused is checked from config.json and the safetensors headers before the
-first tensor is read: architectures, tensor names, shapes. The merge then reads, for one tensor
+first tensor is read: architectures, tensor names, shapes, dtypes. A model that is the base itself
+(listed in the models too) is left out of the merge, as mergekit leaves it out (its task vector is
+zero; its weight would only change the normalisation). The merge then reads, for one tensor
 name at a time, that tensor of each model (and of the base), merges it and appends it to the output
 file: peak memory is a few tensors, not a model. The output folder gets the reference model's
 (the base, else the first model) config, generation config and tokenizer files.
@@ -19,7 +21,7 @@ from pathlib import Path
 import torch
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.merging.checkpoints import FLOAT_CODES, Checkpoint
+from reasonlab.merging.checkpoints import COPIED_CODES, FLOAT_CODES, Checkpoint
 from reasonlab.merging.combine import Recipe, merge_tensor
 from reasonlab.merging.writer import CODES, TORCH_DTYPES, Entry, ShardedWriter
 
@@ -44,7 +46,7 @@ MODEL_FILES = (
 
 @dataclass
 class MergeResult:
-    """What a merge wrote: tensors merged, tensors copied (not floating point: taken from the
+    """What a merge wrote: tensors merged, tensors copied (integers and BOOL: taken from the
     reference), the weight files, bytes written (weights and index) and seconds spent."""
 
     tensors: int
@@ -68,12 +70,32 @@ def _plan(ckpt: Checkpoint):
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def is_base(model: Checkpoint, base: Checkpoint | None) -> bool:
+    """Whether `model` is the base model: the same folder on disk, however it was named (a path, a
+    symlink to it, a testbed handle). mergekit compares model references, i.e. the names given."""
+    return base is not None and model.path.resolve() == base.path.resolve()
+
+
+def without_base(
+    recipe: Recipe, models: list[Checkpoint], base: Checkpoint | None
+) -> tuple[Recipe, list[Checkpoint]]:
+    """The recipe and models less any model that is the base (is_base), as mergekit's generalized
+    task arithmetic merges the non-base models only: the base's weight and density are dropped with
+    it, so it changes neither the normalising sum nor the DARE drops of the others."""
+    keep = [i for i, m in enumerate(models) if not is_base(m, base)]
+    return recipe.keeping(keep), [models[i] for i in keep]
+
+
 def check_inputs(models: list[Checkpoint], base: Checkpoint | None = None) -> Checkpoint:
     """The reference checkpoint (the base, else the first model) after checking that every input
-    has its architecture, its tensor names, and its shapes; each refusal names the tensor and the
-    models."""
+    has its architecture, its tensor names, its shapes, and dtypes that are merged or copied; each
+    refusal names the tensor and the models."""
     reference = base or models[0]
     others = models if base is not None else models[1:]
+    for ckpt in (reference, *others):
+        why = ckpt.unmergeable()
+        if why:
+            raise ReasonlabError(why)
     for other in others:
         if other.architecture != reference.architecture:
             raise ReasonlabError(
@@ -113,10 +135,12 @@ def merge_checkpoints(
     device: str = "cpu",
     advance: Callable[[int], None] = lambda k=1: None,
 ) -> MergeResult:
-    """Merge `models` (against `base` for task-vector methods) into the existing folder `out`:
-    safetensors weights, written a tensor at a time, plus the reference's model files. `dtype` is a
-    torch dtype name for every floating-point tensor (None: each keeps the reference's)."""
+    """Merge `models` (against `base` for task-vector methods; a model that is the base is left
+    out, see without_base) into the existing folder `out`: safetensors weights, written a tensor at
+    a time, plus the reference's model files. `dtype` is a torch dtype name for every
+    floating-point tensor (None: each keeps the reference's)."""
     start = time.perf_counter()
+    recipe, models = without_base(recipe, models, base)
     reference = check_inputs(models, base)
     code = CODES[getattr(torch, dtype)] if dtype else None
     entries = [
@@ -128,7 +152,7 @@ def merge_checkpoints(
     try:
         for entry in entries:
             name = entry.name
-            if reference.tensors[name].dtype not in FLOAT_CODES:
+            if reference.tensors[name].dtype in COPIED_CODES:
                 tensor, copied = reference.read(name), copied + 1
             else:
                 inputs = (m.read(name, device) for m in models)  # read one at a time, when needed
