@@ -2,10 +2,24 @@
 
 Researchers already generate their training data with reasoning-gym, so its ~100 procedural
 datasets plug in as they are: the dataset's own config dataclass holds the task options (`--set
-min_terms=3`), problem i is the dataset's item i (reasoning-gym draws it from Random(seed + i), so a
-run is reproducible; a seed left unset is 0 here, not a random one), and the dataset's own
-`score_answer` grades it. reasoning-gym asks for the answer in <answer> tags; a \\boxed{} answer,
-as reasonlab's models write it, is read too. The library is an extra: pip install 'reasonlab[rg]'.
+min_terms=3`; lists as `--set operators=+,*`, dates as 2020-01-01), problem i is the dataset's item
+i (reasoning-gym draws it from Random(seed + i), so a run is reproducible; a seed left unset is 0
+here, not a random one), and the dataset's own `score_answer` grades it. reasoning-gym asks for the
+answer in <answer> tags; a \\boxed{} answer, as reasonlab's models write it, is read too. The
+library is an extra: pip install 'reasonlab[rg]'.
+
+One option is reasonlab's: the questions are the dataset's own, which carry no answer format
+(reasoning-gym puts its instruction in a system prompt), so `--set instructions=true` appends
+reasoning-gym's default one (`reasoning_gym.utils.SYSTEM_PROMPTS["default"]`: think step by step,
+answer in <answer> tags) to each question, for models that are not told otherwise.
+
+Some datasets accept any valid solution and have no single answer (boxnet, graph_color,
+propositional_logic, rubiks_cube, rush_hour: their entries' answer is None). Their Problem.answer
+is the marker "(any valid solution)", which is what reports and `reasonlab tasks sample` show; it
+is not itself a right answer. Grading uses the dataset's entry, so it stays right.
+
+rg:composite mixes datasets given as a list of specs, which no --set value can give: it is built
+only in Python, from a CompositeConfig.
 """
 
 from __future__ import annotations
@@ -21,6 +35,18 @@ from reasonlab.tasks.base import Problem, Task, register_namespace
 from reasonlab.tasks.extract import last_boxed, solution_part
 
 PREFIX = "rg:"
+ANY_VALID = "(any valid solution)"  # Problem.answer of an item whose answer is None
+
+
+@cache
+def options_class(config_cls: type) -> type:
+    """The dataset's config class plus reasonlab's `instructions` option (a subclass, so every field,
+    default and check of the dataset's own stays)."""
+    return dataclasses.make_dataclass(
+        f"{config_cls.__name__}WithInstructions",
+        [("instructions", bool, dataclasses.field(default=False))],
+        bases=(config_cls,),
+    )
 
 
 class ReasoningGymTask(Task):
@@ -31,14 +57,22 @@ class ReasoningGymTask(Task):
     def __init__(self, cfg: Any = None):
         factory = require("reasoning_gym.factory", "rg", f"task {self.name}")
         dataset_cls, config_cls = factory.DATASETS[self.dataset]
-        cfg = cfg or config_cls()
+        cfg = cfg or options_class(config_cls)()
         if getattr(cfg, "seed", 0) is None:
             cfg = dataclasses.replace(cfg, seed=0)
+        if self.dataset == "composite" and not getattr(cfg, "datasets", None):
+            raise ReasonlabError(
+                f"task {self.name} needs a list of datasets (DatasetSpec), which --set cannot give: run "
+                "each dataset as its own rg:<name> task, or build this one in Python from a CompositeConfig"
+            )
+        # The dataset gets a config of its own class (without reasonlab's option).
+        own = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(config_cls) if f.init}
         try:
-            self.data = dataset_cls(config=cfg)
+            self.data = dataset_cls(config=config_cls(**own) if type(cfg) is not config_cls else cfg)
         except (AssertionError, ValueError, TypeError) as e:
             raise ReasonlabError(f"task {self.name}: invalid options: {e or type(e).__name__}") from None
         self.cfg = cfg
+        self.instructions = bool(getattr(cfg, "instructions", False))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -49,12 +83,17 @@ class ReasoningGymTask(Task):
         return self.data[i]
 
     def problem(self, i: int) -> Problem:
+        """Item i; its answer is ANY_VALID where the dataset has none (any valid solution scores)."""
         entry = self.entry(i)
+        question = entry["question"]
+        if self.instructions:
+            question = f"{question}\n\n{default_instructions()}"
+        single = entry["answer"] is not None
         return Problem(
             id=f"{self.name}-{self.cfg.seed}-{i}",
-            question=entry["question"],
-            answer=str(entry["answer"]),
-            metadata={"index": i},
+            question=question,
+            answer=str(entry["answer"]) if single else ANY_VALID,
+            metadata={"index": i} if single else {"index": i, "any_valid_solution": True},
         )
 
     def extract_answer(self, completion: str, close_marker: str | None = "</think>") -> str | None:
@@ -72,6 +111,11 @@ class ReasoningGymTask(Task):
         return self.data.score_answer(answer, self.entry(problem.metadata["index"])) >= 1.0
 
 
+def default_instructions() -> str:
+    """reasoning-gym's own default instruction (its default system prompt): answer in <answer> tags."""
+    return require("reasoning_gym.utils", "rg", "instructions=true").SYSTEM_PROMPTS["default"].strip()
+
+
 @cache
 def resolve(dataset: str) -> tuple[type[Task], type | None]:
     """The task class and config class of reasoning-gym dataset `dataset`."""
@@ -86,7 +130,7 @@ def resolve(dataset: str) -> tuple[type[Task], type | None]:
     description = f"reasoning-gym dataset {dataset}, graded by its score_answer."
     cls = type(f"ReasoningGym_{dataset}", (ReasoningGymTask,), {"dataset": dataset, "name": name})
     cls.description = description
-    return cls, factory.DATASETS[dataset][1]
+    return cls, options_class(factory.DATASETS[dataset][1])
 
 
 register_namespace(
