@@ -32,6 +32,7 @@ CONVERTED = {
     "probe",
     "prune score",
     "prune drop",
+    "merge",
 }
 
 
