@@ -32,32 +32,19 @@ from reasonlab.pruning.methods import STATE_METHODS
 from reasonlab.pruning.nll import greedy_nll
 from reasonlab.pruning.scores import state_scores
 from reasonlab.pruning.select import droppable, lowest_first, parse_protect
+from reasonlab.testbed.random_model import random_llama
 
 
-def random_llama(layers: int, hidden: int, device: str, dtype: str):
-    """A randomly initialised Llama on the testbed tokenizer (heads of 64, 4 query heads per KV head,
-    MLP 2.75x wide): 32 x 2048 is about 1.1B parameters."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from reasonlab.testbed.tokenizer import build_tokenizer
-
-    tokenizer = build_tokenizer()
+def random_model(layers: int, hidden: int, device: str, dtype: str):
+    """The project's random Llama (testbed/random_model.py) at this size, heads of 64 and 4 query
+    heads per KV head: 32 x 2048 is about 1B parameters."""
     heads = hidden // 64
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        intermediate_size=int(hidden * 2.75),
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=max(1, heads // 4),
-        max_position_embeddings=4096,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
+    model, tokenizer = random_llama(
+        seed=0, hidden=hidden, layers=layers, heads=heads, kv_heads=max(1, heads // 4)
     )
-    torch.manual_seed(0)
-    with torch.device(device):
-        model = LlamaForCausalLM(config).to(getattr(torch, dtype) if dtype != "auto" else torch.float32)
-    return model.eval(), tokenizer
+    return model.to(
+        device=device, dtype=getattr(torch, dtype) if dtype != "auto" else torch.float32
+    ), tokenizer
 
 
 def scoring_times(model, texts, cfg, pad: int, candidates: list[int]) -> dict[str, float]:
@@ -129,7 +116,7 @@ def main() -> None:
     cfg = dataclasses.replace(cfg, device=args.device, dtype=args.dtype).validate()
     if args.random_llama:
         layers, hidden = (int(x) for x in args.random_llama.split(","))
-        model, tokenizer = random_llama(layers, hidden, args.device, args.dtype)
+        model, tokenizer = random_model(layers, hidden, args.device, args.dtype)
     else:
         model, tokenizer = load_model(cfg.model, device=args.device, dtype=args.dtype)
     (texts, _), pad = calibration_ids(cfg, calibration_source(cfg), tokenizer), tokenizer.pad_token_id or 0

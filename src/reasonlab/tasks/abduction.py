@@ -28,7 +28,6 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from reasonlab.core.errors import ReasonlabError
 from reasonlab.tasks.answer_tags import (
     TaggedAnswerTask,
     numbered_statements,
@@ -265,12 +264,10 @@ class AbductionTask(TaggedAnswerTask):
     def problem(self, i: int) -> Problem:
         c = self.cfg
         rng = self.stream(i)
-        drawn, rejected = None, 0
-        while drawn is None:
-            if rejected == c.max_draws:
-                raise ReasonlabError(f"abduction: no valid rule graph in {c.max_draws} draws for problem {i}")
-            drawn = _Draw(rng, LEVELS[c.level], c.goal_count).build()
-            rejected += drawn is None
+        level = LEVELS[c.level]
+        drawn, rejected = self.redraw(
+            lambda r: _Draw(r, level, c.goal_count).build(), rng, i, "valid rule graph"
+        )
         premises = [rule_text(r) for r in drawn["rules"]]
         puzzle = f"premises: {premises}\nknown_atoms: {drawn['known']}\ngoals: {drawn['goals']}\n{REQUEST}"
         answer = numbered_statements(

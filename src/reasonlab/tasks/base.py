@@ -105,6 +105,17 @@ class GeneratedTask(Task):
             raise IndexError(f"problem index {i} out of range for size {len(self)}")
         return random.Random(":".join(str(part) for part in (self.name, *extra, self.cfg.seed, i)))
 
+    def redraw(
+        self, make: Callable[[random.Random], Any], rng: random.Random, i: int, what: str
+    ) -> tuple[Any, int]:
+        """(the first draw `make(rng)` does not reject (None), draws rejected before it), failing
+        after cfg.max_draws rejections: a config that can never give a well-posed problem stops."""
+        for rejected in range(self.cfg.max_draws):
+            drawn = make(rng)
+            if drawn is not None:
+                return drawn, rejected
+        raise ReasonlabError(f"{self.name}: no {what} in {self.cfg.max_draws} draws for problem {i}")
+
 
 _REGISTRY: dict[str, tuple[type[Task], type | None]] = {}
 

@@ -40,7 +40,6 @@ import random
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from reasonlab.core.errors import ReasonlabError
 from reasonlab.tasks.answer_tags import TaggedAnswerTask, paper_question
 from reasonlab.tasks.base import Problem, register_task
 from reasonlab.tasks.grade import normalize_int
@@ -361,14 +360,7 @@ class InductionTask(TaggedAnswerTask):
         else:
             rng = self.stream(i, c.kind)
             make = self._numeric if c.kind == "numeric" else self._symbolic
-        drawn, rejected = None, 0
-        while drawn is None:
-            if rejected == c.max_draws:
-                raise ReasonlabError(
-                    f"induction: no well-posed sequence in {c.max_draws} draws for problem {i}"
-                )
-            drawn = make(rng)
-            rejected += drawn is None
+        drawn, rejected = self.redraw(make, rng, i, "well-posed sequence")
         terms = drawn["terms"]
         hidden = drawn.get("mask", len(terms) - 1)
         shown_items = ["?" if j == hidden else str(t) for j, t in enumerate(terms)]
