@@ -25,16 +25,15 @@ import numpy as np
 
 from reasonlab.cli.common import config_from
 from reasonlab.core.plots import new_figure, save_figure
-from reasonlab.core.runs import open_run, same_recipe, write_atomic, write_json
+from reasonlab.core.runs import write_atomic, write_json
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
-from reasonlab.jobs.common import config_dict
 from reasonlab.models.defaults import TESTBED_DEFAULTS
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import detect_think_format
-from reasonlab.rl.config import NOT_RECIPE, RLConfig
-from reasonlab.rl.job import report_markdown, run_rl
+from reasonlab.rl.config import RLConfig
+from reasonlab.rl.job import train_in_folder
 from reasonlab.sampling.budget import ElasticBudget, budgeted_generate
 from reasonlab.tasks import create_task
 
@@ -86,18 +85,7 @@ def base_config(args: argparse.Namespace, seed: int, **changes: Any) -> RLConfig
 
 def train_arm(cfg: RLConfig, folder: Path) -> tuple[dict, list[dict]]:
     """Train (or resume, or reuse) one run; returns its summary and per-step history."""
-    if (folder / "summary.json").exists():
-        if not same_recipe(folder, config_dict(cfg), NOT_RECIPE):
-            raise SystemExit(f"{folder} holds a run of other settings: pass another --work or remove it")
-    else:
-        task = create_task("arith", **cfg.task_options)
-        with open_run("rl", config_dict(cfg), out=folder, volatile=NOT_RECIPE) as run:
-            summary = run_rl(cfg, task, run, progress=True)
-            run.finish(summary, report_markdown(cfg, summary))
-        (folder / "checkpoint.pt").unlink(missing_ok=True)
-    summary = json.loads((folder / "summary.json").read_text())
-    history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
-    return summary, history
+    return train_in_folder(cfg, create_task("arith", **cfg.task_options), folder)
 
 
 def evaluate(model: str, problems, budgets: list[int], n: int, out: Path) -> dict[str, dict]:

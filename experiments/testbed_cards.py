@@ -19,7 +19,6 @@ shown.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 from pathlib import Path
@@ -31,7 +30,7 @@ from reasonlab.jobs.evaluate import EvaluateConfig, plot_depth, run_evaluate
 from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 from reasonlab.testbed.handles import TESTBED_DIR
-from reasonlab.testbed.presets import PRESETS
+from reasonlab.testbed.presets import PRESETS, preset_record
 from reasonlab.testbed.traces import CANDIDATE_LINE
 
 ROLE = {
@@ -196,7 +195,7 @@ def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
 
 def reruns_section(name: str, evaluation: dict) -> str:
     """Reruns of the current recipe beside the shipped model's figures (empty if there are none)."""
-    current = json.loads(json.dumps(dataclasses.asdict(PRESETS[name])))  # as the logs store it
+    current = json.loads(json.dumps(preset_record(PRESETS[name])))  # as the logs store it
 
     def same_recipe(recorded: dict) -> bool:  # a field added since keeps its value when unrecorded
         return recorded.keys() <= current.keys() and all(recorded.get(k, v) == v for k, v in current.items())

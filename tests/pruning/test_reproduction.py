@@ -1,20 +1,14 @@
 """experiments/pruning.py's arithmetic: accuracy retained per order (random as the seeds' mean) and
 the verdicts, on made-up results where the answer is known."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-PATH = Path(__file__).resolve().parents[2] / "experiments" / "pruning.py"
+from tests.experiment_scripts import load_experiment
 
 
 @pytest.fixture(scope="module")
 def repro():
-    spec = importlib.util.spec_from_file_location("pruning_repro", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_experiment("pruning")
 
 
 def _data(accuracy: dict[str, float]) -> dict:

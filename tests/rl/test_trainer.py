@@ -269,3 +269,30 @@ def test_the_tag_reward_counts_the_models_own_markers():
     # no markers: the prompt opens nothing, so the model writes the whole <think>...</think> itself
     assert default_reward(cfg, task, bare).score(p, f"<think>x</think>\n<answer>{p.answer}</answer>") == 3.0
     assert default_reward(cfg, task, bare).score(p, f"x</think>\n<answer>{p.answer}</answer>") == -3.0
+
+
+def test_reinforce_pp_normalizes_over_the_batch_not_the_group():
+    # REINFORCE++ has no group baseline: a group that is all right still gets a positive advantage
+    # when the batch is mostly wrong (GRPO gives it 0), and NaN rewards stay out of the statistics.
+    rewards = torch.tensor([[3.0, 3.0], [-3.0, -0.5], [-1.0, float("nan")]])
+    adv, kept = group_advantages(config_from(RLConfig, {"algo": "reinforce++"}), rewards)
+    valid = torch.tensor([3.0, 3.0, -3.0, -0.5, -1.0])
+    expected = (rewards - valid.mean()) / (valid.std() + 1e-6)
+    assert kept.all() and adv[2, 1] == 0
+    assert torch.allclose(adv[:2], expected[:2]) and torch.allclose(adv[2, 0], expected[2, 0])
+    assert adv[0, 0] > 0 and adv[1, 0] < adv[1, 1] < 0
+
+
+def test_train_in_folder_reuses_a_finished_run_and_refuses_one_of_other_settings(tmp_path):
+    from reasonlab.rl.job import train_in_folder
+
+    cfg = config_from(RLConfig, {**SMALL, "steps": 1}).validate()
+    task = create_task("arith")
+    summary, history = train_in_folder(cfg, task, tmp_path / "run", progress=False)
+    assert len(history) == 1 and (tmp_path / "run" / "model" / "config.json").is_file()
+    before = (tmp_path / "run" / "summary.json").stat().st_mtime_ns
+    assert train_in_folder(cfg, task, tmp_path / "run", progress=False)[0] == summary
+    assert (tmp_path / "run" / "summary.json").stat().st_mtime_ns == before
+    other = config_from(RLConfig, {**SMALL, "steps": 1, "learning_rate": 5e-4}).validate()
+    with pytest.raises(ReasonlabError, match="holds an RL run of other settings"):
+        train_in_folder(other, task, tmp_path / "run", progress=False)

@@ -172,6 +172,9 @@ def test_the_paper_prompt_and_answer_format():
         r"premises: \['.* => [A-Z]+'.*\]\nknown_atoms: \[.*\]\ngoals: \[.*\]\nFor each goal", p.question
     )
     assert re.fullmatch(r"\(1\) [A-Z]+ is (un)?reachable\n\(2\) [A-Z]+ is (un)?reachable", p.answer)
+    bare = create_task("abduction", level=2, instructions=False).problem(0)
+    assert bare.question.startswith("premises: [") and bare.question.endswith(f"goals: {p.metadata['goals']}")
+    assert bare.answer == p.answer
 
 
 def test_check_tolerates_order_case_and_spacing_only():

@@ -23,7 +23,12 @@ def shipped(tmp_path, monkeypatch) -> Path:
     that no test can touch the real shipped files."""
     copy = tmp_path / "package-models"
     shutil.copytree(TESTBED_DIR, copy)
-    for module in ("reasonlab.testbed.handles", "reasonlab.testbed.train", "reasonlab.testbed.ship"):
+    for module in (
+        "reasonlab.testbed.handles",
+        "reasonlab.testbed.presets",
+        "reasonlab.testbed.train",
+        "reasonlab.testbed.ship",
+    ):
         if importlib.util.find_spec(module) is not None:
             monkeypatch.setattr(f"{module}.TESTBED_DIR", copy)
     return copy

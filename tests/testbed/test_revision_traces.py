@@ -53,12 +53,14 @@ def test_checks_are_always_right_and_trained_and_only_first_pass_slips_go_untrai
 
 def _check_parts(text: str) -> tuple[str, str, int, str, str, str]:
     """(operands, last line of the route, value, step restated, difference, verdict) of a check:
-    "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246: 246-256 = -10, wrong." gives
-    ("82*3", "240+6, 24+0=24 tens", 246, "82*3=256 -> 56", "246-256 = -10", "wrong.")."""
-    step, route, decision = text.removeprefix("Check ").split(": ")
+    "Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong."
+    gives ("82*3", "240+6, 24+0=24 tens", 246, "82*3=256 -> 56", "246-256 = -10", "wrong.")."""
+    operands, rest = text.removeprefix("Check ").split(": ", 1)
+    route, restated = rest.split(" vs ")
+    step, decision = restated.rsplit(": ", 1)
     difference, verdict = decision.split(", ")
     parts = route.split(" = ")
-    return step.split("=")[0], parts[-2], int(parts[-1]), step, difference, verdict
+    return operands, parts[-2], int(parts[-1]), step, difference, verdict
 
 
 def test_a_check_splits_the_step_into_tens_and_ones():

@@ -173,14 +173,11 @@ def test_rendering_the_cards_again_keeps_the_stale_mark_until_the_model_is_measu
 ):
     # experiments/testbed_cards.py --render-only rewrites every card from evaluation.json: the card
     # of a model shipped but not yet measured must still say so on its first line.
-    import importlib.util
     import sys
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "experiments" / "testbed_cards.py"
-    spec = importlib.util.spec_from_file_location("testbed_cards", path)
-    cards = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cards)
+    from tests.experiment_scripts import load_experiment
+
+    cards = load_experiment("testbed_cards")
     monkeypatch.setattr(cards, "TESTBED_DIR", shipped)
     ship_module.ship("draft", trained[1])
     monkeypatch.setattr(sys, "argv", ["testbed_cards.py", "--render-only"])

@@ -42,14 +42,14 @@ def test_a_model_s_false_alarm_miss_or_misquote_is_wrong():
     first = format_step(a, op, b, 100)
     check, _ = check_line(a, op, b, right_raw, 100)
     assert label_lines(problem, [first, check]) == [True, True]
-    false_alarm = check.replace(f"= {right_raw}: ", f"= {right_raw + 1}: ").replace(", ok", ", wrong.")
+    false_alarm = check.replace(f"= {right_raw} vs", f"= {right_raw + 1} vs").replace(", ok", ", wrong.")
     assert label_lines(problem, [first, false_alarm]) == [True, False]
     slipped = first.replace(f"={right_raw}", f"={right_raw + 10}", 1)
     caught = check_line(a, op, b, right_raw + 10, 100)[0]
     assert label_lines(problem, [slipped, caught]) == [False, True]
     miss = caught.replace(", wrong.", ", ok")
     assert label_lines(problem, [slipped, miss]) == [False, False]
-    misquoted = check.replace(f"Check {first}:", f"Check {slipped}:")
+    misquoted = check.replace(f"vs {first}", f"vs {slipped}")
     assert label_lines(problem, [first, misquoted]) == [True, False]
     assert first_wrong([True, False, True]) == 1 and first_wrong([True]) is None
     assert label_lines(problem, ["I think so.", "So the answer is 3."])[0] is False

@@ -75,6 +75,16 @@ def reinforce(rewards: torch.Tensor) -> torch.Tensor:
     return rewards.clone()
 
 
+def reinforce_pp(
+    rewards: torch.Tensor, batch_mean: torch.Tensor, batch_std: torch.Tensor, eps: float = 1e-6
+) -> torch.Tensor:
+    """REINFORCE++ (the meta-ability paper's specialist RL): no group baseline, the reward
+    normalized over the whole batch, (r - batch mean) / (batch std + eps), as ROLL's REINFORCE++
+    configuration (reward_norm=batch, KL as a loss). OpenRLHF and verl whiten per token instead,
+    which weights each response by its length; with the KL as a loss the two differ only there."""
+    return (rewards - batch_mean) / (batch_std + eps)
+
+
 def advantages(algo: str, rewards: torch.Tensor, **kwargs) -> torch.Tensor:
     """[G, n] advantages of `algo` (RAFT and RAFT++ share theirs; they differ in the loss)."""
     if rewards.dim() != 2:
@@ -87,4 +97,6 @@ def advantages(algo: str, rewards: torch.Tensor, **kwargs) -> torch.Tensor:
         return reinforce_rej(rewards, **kwargs)
     if algo == "reinforce":
         return reinforce(rewards)
+    if algo == "reinforce++":
+        return reinforce_pp(rewards, **kwargs)
     raise ValueError(f"unknown algorithm {algo!r} (choose from {', '.join(ALGORITHMS)})")

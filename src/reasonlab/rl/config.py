@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.jobs.common import RunInputs
 
-ALGORITHMS = ("grpo", "raft", "raftpp", "reinforce-rej", "reinforce")
+ALGORITHMS = ("grpo", "raft", "raftpp", "reinforce-rej", "reinforce", "reinforce++")
 AGGREGATIONS = ("token-mean", "seq-mean", "sum-norm")
 KL_ESTIMATORS = ("k1", "k2", "k3")
 SCALES = ("group", "batch", "none")
@@ -25,7 +25,9 @@ class RLConfig(RunInputs):
     model: str = field(
         default="testbed:draft", metadata={"help": "Policy to start from: a local folder or testbed:<name>."}
     )
-    algo: str = field(default="grpo", metadata={"help": "grpo, raft, raftpp, reinforce-rej or reinforce."})
+    algo: str = field(
+        default="grpo", metadata={"help": "grpo, raft, raftpp, reinforce-rej, reinforce or reinforce++."}
+    )
     steps: int = field(default=100, metadata={"help": "RL steps (one rollout batch and one update each)."})
     prompts_per_step: int = field(default=8, metadata={"help": "Prompts per step (groups)."})
     num_generations: int = field(default=4, metadata={"help": "Responses per prompt (the group size n)."})

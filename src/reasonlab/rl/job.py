@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
-from reasonlab.core.runs import Run
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.runs import Run, open_run, same_recipe
+from reasonlab.jobs.common import config_dict
 from reasonlab.rewards import Reward
-from reasonlab.rl.config import RLConfig
+from reasonlab.rl.config import NOT_RECIPE, RLConfig
 from reasonlab.tasks.base import Task
 from reasonlab.training.distributed import DataParallel
 
@@ -89,6 +93,26 @@ def run_rl(
             for part in ("rollout", "scoring", "update")
         },
     }
+
+
+def train_in_folder(
+    cfg: RLConfig, task: Task, folder: Path, progress: bool = True, reward: Reward | None = None
+) -> tuple[dict, list[dict]]:
+    """Train into `folder`, resume the run there, or reuse it when it is a finished run of the same
+    recipe (how experiments chain runs); returns the summary and the per-step metrics."""
+    folder = Path(folder)
+    if (folder / "summary.json").exists():
+        if not same_recipe(folder, config_dict(cfg), NOT_RECIPE):
+            raise ReasonlabError(
+                f"{folder} holds an RL run of other settings: use another folder or remove it"
+            )
+    else:
+        with open_run("rl", config_dict(cfg), out=folder, volatile=NOT_RECIPE) as run:
+            summary = run_rl(cfg, task, run, reward=reward, progress=progress)
+            run.finish(summary, report_markdown(cfg, summary))
+    summary = json.loads((folder / "summary.json").read_text())
+    history = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    return summary, history
 
 
 def final_line(summary: dict) -> str:

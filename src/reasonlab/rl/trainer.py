@@ -74,10 +74,16 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
     if cfg.algo == "grpo":
         batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
         kwargs = {"scale": cfg.scale_rewards, "batch_std": batch_std}
+    if cfg.algo == "reinforce++":
+        kwargs = {"batch_mean": rewards[valid].mean(), "batch_std": rewards[valid].std()}
+        if valid.sum() < 2:
+            kwargs["batch_std"] = torch.tensor(1.0)
     for g in range(rewards.shape[0]):
         r = rewards[g][valid[g]].unsqueeze(0)
-        if r.numel() == 0 or (r.numel() == 1 and rewards.shape[1] > 1):
-            # nothing left to compare against (NaN rewards took the rest): no signal, not a full +-1
+        alone = r.numel() == 1 and rewards.shape[1] > 1 and cfg.algo != "reinforce++"
+        if r.numel() == 0 or alone:
+            # nothing left to compare against (NaN rewards took the rest): no signal, not a full +-1;
+            # REINFORCE++ compares with the batch, so one reward still counts
             kept[g] = False
             continue
         adv[g][valid[g]] = advantages(cfg.algo, r, **kwargs)[0]

@@ -83,7 +83,9 @@ class AbductionConfig:
 
     level: int = 1
     goals: int | None = None
-    instructions: bool = True  # the paper's tag instructions before the puzzle
+    # The paper's tag instructions before the puzzle and its request after it; False gives the bare
+    # puzzle (the request alone is ~280 characters, too long for the testbed's 1,024 positions).
+    instructions: bool = True
     max_draws: int = 10_000
     seed: int = 0
     size: int = 100_000
@@ -269,7 +271,9 @@ class AbductionTask(TaggedAnswerTask):
             lambda r: _Draw(r, level, c.goal_count).build(), rng, i, "valid rule graph"
         )
         premises = [rule_text(r) for r in drawn["rules"]]
-        puzzle = f"premises: {premises}\nknown_atoms: {drawn['known']}\ngoals: {drawn['goals']}\n{REQUEST}"
+        puzzle = f"premises: {premises}\nknown_atoms: {drawn['known']}\ngoals: {drawn['goals']}"
+        if c.instructions:
+            puzzle += f"\n{REQUEST}"
         answer = numbered_statements(
             [(g, VALUES[0] if g == drawn["reachable"] else VALUES[1]) for g in drawn["goals"]]
         )

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.fingerprints import fingerprint
+from reasonlab.testbed.handles import TESTBED_DIR
+from reasonlab.testbed.logic_traces import LogicTraceConfig
 from reasonlab.testbed.revision_traces import RevisionTraceConfig
 from reasonlab.testbed.traces import TraceConfig
+
+
+@dataclass(frozen=True)
+class MixtureEntry:
+    """One task of a multi-task recipe: its registry name and options, and the traces it is trained
+    on (None: the recipe's own `traces`). Entries take turns, one problem each."""
+
+    task: str
+    options: tuple[tuple[str, Any], ...] = ()
+    traces: LogicTraceConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,28 @@ class TestbedPreset:
     average_from: int | None = None  # save the mean of the weights after each later step (SWA)
     traces: TraceConfig | RevisionTraceConfig = field(default_factory=TraceConfig)
     task_steps: tuple[int, ...] = (4,)  # arith chain lengths trained on, taking turns
+    mixture: tuple[MixtureEntry, ...] = ()  # other tasks instead of arith of task_steps (when set)
+    init: str | None = None  # a shipped testbed model to fine-tune (None: train from scratch)
+
+
+def init_folder(preset: TestbedPreset) -> Path:
+    folder = TESTBED_DIR / preset.init
+    if not (folder / "config.json").is_file():
+        raise ReasonlabError(f"recipe starts from testbed:{preset.init}, which is not shipped ({folder})")
+    return folder
+
+
+def preset_record(preset: TestbedPreset) -> dict:
+    """The preset as checkpoints record it. Fields added after older runs started (mixture, init)
+    are left out while unset, so that those runs still resume; a fine-tuning recipe also records
+    the digest of the weights it starts from, since shipping a new model changes them."""
+    record = dataclasses.asdict(preset)
+    for key in ("mixture", "init"):
+        if not record[key]:
+            del record[key]
+    if preset.init is not None:
+        record["init_sha256"] = fingerprint(init_folder(preset) / "model.safetensors")["sha256"]
+    return record
 
 
 PRESETS: dict[str, TestbedPreset] = {
@@ -63,4 +101,29 @@ PRESETS["target-revision"] = dataclasses.replace(
 )
 PRESETS["draft-revision"] = dataclasses.replace(
     PRESETS["draft"], traces=RevisionTraceConfig(), task_steps=(2, 3, 4, 5, 6)
+)
+
+# testbed:logic (issue 20): the target fine-tuned to read the meta-ability tasks, levels 1-2, in the
+# bare formats its tokenizer and 1,024 positions allow (ASCII connectives, no tag instructions), with
+# arith kept in the mix (it is the domain task of the pipeline's domain RL).
+_BARE = (("instructions", False),)
+PRESETS["logic"] = dataclasses.replace(
+    PRESETS["target"],
+    steps=600,
+    cosine_steps=None,
+    batch_size=16,
+    lr=1e-3,
+    warmup=50,
+    width_multiple=32,
+    average_from=None,
+    init="target",
+    mixture=(
+        MixtureEntry("deduction", (("level", 1), ("notation", "ascii"), *_BARE), LogicTraceConfig()),
+        MixtureEntry("deduction", (("level", 2), ("notation", "ascii"), *_BARE), LogicTraceConfig()),
+        MixtureEntry("induction", (("level", 1), *_BARE), LogicTraceConfig()),
+        MixtureEntry("induction", (("level", 2), *_BARE), LogicTraceConfig()),
+        MixtureEntry("abduction", (("level", 1), *_BARE), LogicTraceConfig()),
+        MixtureEntry("abduction", (("level", 2), *_BARE), LogicTraceConfig()),
+        MixtureEntry("arith"),
+    ),
 )

@@ -12,7 +12,7 @@ Here each step is checked by another route, tens and ones apart, beside the step
     56-18=38
     So the answer is 38.              candidate answer
     Check 37+45: 30+40 + 7+5 = 70+12 = 82 vs 37+45=82: 82-82 = 0, ok
-    Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246: 246-256 = -10, wrong.
+    Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, wrong.
     Wait, 82*3=246 -> 46              trusted: the step redone with its value...
     46-18=28                          ...and the rest recomputed from there
     So the answer is 28.
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from reasonlab.tasks.arith import apply_op, format_step
 from reasonlab.tasks.base import Problem
-from reasonlab.testbed.traces import CANDIDATE, Piece, candidate_line
+from reasonlab.testbed.traces import CANDIDATE, Piece, candidate_line, solution_text
 
 _SLIPS = (-20, -10, -2, -1, 1, 2, 10, 20)
 
@@ -54,20 +54,25 @@ class RevisionTraceConfig:
     checks that sometimes repeated the claimed value, a trained model repeated it every time and
     never caught a mistake). Its misses and false alarms are then its own arithmetic errors."""
 
-    p_step_slip: float = 0.4  # first-pass slip per step, untrained (87% of 4-step traces have one)
+    # First-pass slip per step, untrained (68% of 4-step traces have one). rev8's 0.4 left the
+    # model's own first pass wrong in 15% of steps, and checks false-alarmed on 10% of right ones.
+    p_step_slip: float = 0.25
     p_skip_check: float = 0.15  # traces that stop at the first candidate
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 
-    def pieces(self, problem: Problem, rng: random.Random) -> list[Piece]:
+    def pieces(self, problem: Problem, rng: random.Random, task=None) -> list[Piece]:
         return revision_pieces(problem, rng, self)
+
+    def solution_text(self, answer: str) -> str:
+        return solution_text(answer)
 
     def describe(self) -> str:
         """The traces in a sentence or three, for the model cards."""
         return (
             "a first pass of steps, a candidate answer, then a check of every step, recomputed in easy "
             "parts, tens and ones apart, beside the step as first written "
-            '("Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246: 246-256 = -10, wrong."). '
-            "A check "
+            '("Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10, '
+            'wrong."). A check '
             'that disagrees is trusted ("Wait, 82*3=246 -> 46"): the step is redone with its value and '
             "the rest recomputed. "
             f"{self.p_step_slip:.0%} of first-pass steps slip (no loss on the slip), so checks have real "
@@ -114,11 +119,10 @@ def check_expression(a: int, op: str, b: int) -> tuple[str, int]:
 def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[str, int]:
     """A check of the step as the first pass wrote it, and the check's value: the operands, the
     route, the first-pass line restated beside the check's value, their difference, then the
-    verdict: "Check 82*3=256 -> 56: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246: 246-256 = -10, wrong."
-    rev9 (docs/notes/testbed_calibration.md): the step is restated first, a plain copy of the
-    first-pass line; restated after the route (rev8), it copied the route's number instead ("= 295
-    vs 59*5=295") in 280 of 2,215 checks. Claim-first copied the claim into the route in rev5, whose
-    route ended in one three-digit addition; the tens column now keeps that addition small.
+    verdict: "Check 82*3: 80*3 + 2*3 = 240+6, 24+0=24 tens = 246 vs 82*3=256 -> 56: 246-256 = -10,
+    wrong."
+    Not claim first: restated first (rev9), the claim is a line of the first pass's form, trained,
+    and a trained model's own first pass went from 15% to 28% wrong steps (pass@1 66.6 -> 25.3%).
     The route comes before the claimed number: with the claim restated first, a trained model copied
     it into the route (90 of 139 checks of its wrong steps wrote "250+45 = 305" after "59*5=305").
     The claim comes back before the verdict: left far back in the first pass, a trained model could
@@ -131,7 +135,7 @@ def check_line(a: int, op: str, b: int, raw: int, modulus: int | None) -> tuple[
     claim = _line(a, op, b, raw, modulus)
     difference = f"{value}{-raw:+d} = {value - raw}"
     verdict = "ok" if value == raw else "wrong."
-    return f"Check {claim}: {route} = {value}: {difference}, {verdict}", value
+    return f"Check {a}{op}{b}: {route} = {value} vs {claim}: {difference}, {verdict}", value
 
 
 def _tens_column(route: str) -> str:

@@ -10,7 +10,6 @@ command that measures the new weights and rewrites it.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.testbed.handles import TESTBED_DIR
-from reasonlab.testbed.presets import PRESETS
+from reasonlab.testbed.presets import PRESETS, preset_record
 
 # What `reasonlab testbed train` writes and a shipped model cannot do without.
 REQUIRED = (
@@ -80,7 +79,7 @@ def check_model_folder(name: str, folder: Path) -> dict:
         config = json.loads((folder / "config.json").read_text())
     except json.JSONDecodeError as e:
         raise ReasonlabError(f"--from {folder}: unreadable JSON ({e})") from None
-    recipe = json.loads(json.dumps(dataclasses.asdict(preset)))  # as training_log.json stores it
+    recipe = json.loads(json.dumps(preset_record(preset)))  # as training_log.json stores it
     trained = log.get("preset") if isinstance(log.get("preset"), dict) else {}
     differs = sorted(k for k in recipe.keys() | trained.keys() if trained.get(k) != recipe.get(k))
     if differs:

@@ -45,8 +45,11 @@ class TraceConfig:
     p_skip_check: float = 0.2  # mistake-free traces that stop after the first pass
     p_early_close: float = 0.3  # traces closed at a uniformly random thinking token
 
-    def pieces(self, problem: Problem, rng: random.Random) -> list[Piece]:
+    def pieces(self, problem: Problem, rng: random.Random, task=None) -> list[Piece]:
         return reasoning_pieces(problem, rng, self)
+
+    def solution_text(self, answer: str) -> str:
+        return solution_text(answer)
 
     def describe(self) -> str:
         """The traces in a sentence or three, for the model cards."""
@@ -143,11 +146,13 @@ def build_example(
     rng: random.Random,
     cfg,
     delimiter: str = "\n\n",
+    task=None,
 ) -> Example:
     """Token ids and loss mask of one training sequence: prompt (no loss), thinking, close, answer.
-    `cfg` is a TraceConfig or a revision_traces.RevisionTraceConfig: anything with `pieces` and
-    `p_early_close`."""
-    pieces = cfg.pieces(problem, rng)
+    `cfg` is a TraceConfig, a revision_traces.RevisionTraceConfig or a logic_traces.LogicTraceConfig:
+    anything with `pieces(problem, rng, task)`, `solution_text(answer)` and `p_early_close`; `task` is
+    the problem's task (the logic traces read its reference steps)."""
+    pieces = cfg.pieces(problem, rng, task)
     ids, mask, beliefs = list(prompt_ids), [0] * len(prompt_ids), []
     for k, piece in enumerate(pieces):
         text = piece.text + (delimiter if k < len(pieces) - 1 else "\n")
@@ -161,7 +166,7 @@ def build_example(
         cut = rng.randint(len(prompt_ids), len(ids) - 1)
         ids, mask = ids[:cut], mask[:cut]
         answer = next((b for end, b in reversed(beliefs) if end <= cut), None) or problem.answer
-    tail = tokenizer.encode(delimiter + solution_text(answer), add_special_tokens=False) + [
+    tail = tokenizer.encode(delimiter + cfg.solution_text(answer), add_special_tokens=False) + [
         tokenizer.eos_token_id
     ]
     ids += [close_id] + tail

@@ -25,9 +25,10 @@ from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.runs import write_json
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.tasks import create_task
+from reasonlab.tasks.base import Problem, Task
 from reasonlab.testbed.config import TrainConfig
 from reasonlab.testbed.handles import TESTBED_DIR
-from reasonlab.testbed.presets import TestbedPreset
+from reasonlab.testbed.presets import TestbedPreset, init_folder, preset_record
 from reasonlab.testbed.random_model import random_llama_config
 from reasonlab.testbed.tokenizer import build_tokenizer
 from reasonlab.testbed.traces import build_example
@@ -38,6 +39,7 @@ from reasonlab.training.model_folder import save_model_folder
 from reasonlab.training.schedule import WarmupCosine, set_lr
 
 TRAIN_TASK_SEED = 1  # evaluation uses the default arith seed 0
+MAX_POSITIONS = 1024  # the models' positions; longer examples are cut there, as SFT trainers do
 
 
 def schedule(preset: TestbedPreset, total: int) -> WarmupCosine:
@@ -52,11 +54,13 @@ def lr_at(step: int, preset: TestbedPreset, total: int) -> float:
 
 
 class MixedTask:
-    """Arith problems of several lengths, taking turns (problem i has task_steps[i % len] steps), so
-    a recipe can train on easy and hard problems alike."""
+    """Problems of several tasks taking turns (problem i comes from tasks[i % len]), so a recipe can
+    train on easy and hard problems alike, or on several tasks; `traces[k]` (None: the recipe's)
+    is what task k's problems are written as."""
 
-    def __init__(self, tasks: list):
+    def __init__(self, tasks: list, traces: list | None = None):
         self.tasks = tasks
+        self.traces = traces or [None] * len(tasks)
 
     def __len__(self) -> int:
         return min(len(t) for t in self.tasks) * len(self.tasks)
@@ -64,9 +68,18 @@ class MixedTask:
     def problem(self, i: int):
         return self.tasks[i % len(self.tasks)].problem(i // len(self.tasks))
 
+    def entry(self, i: int) -> tuple[Problem, Task, object | None]:
+        """Problem i, its task and its traces (None: the recipe's own)."""
+        k = i % len(self.tasks)
+        return self.tasks[k].problem(i // len(self.tasks)), self.tasks[k], self.traces[k]
+
 
 def training_task(preset: TestbedPreset):
-    """The problems a recipe trains on: arith of preset.task_steps steps (4: the task's default)."""
+    """The problems a recipe trains on: its mixture of tasks when it has one, else arith of
+    preset.task_steps steps (4: the task's default)."""
+    if preset.mixture:
+        tasks = [create_task(e.task, seed=TRAIN_TASK_SEED, **dict(e.options)) for e in preset.mixture]
+        return MixedTask(tasks, [e.traces for e in preset.mixture])
     # One seed per length (4 keeps the original one), so problems of different lengths do not share
     # their first steps; none is the evaluation seed 0.
     seeds = {s: TRAIN_TASK_SEED if s == 4 else 100 * TRAIN_TASK_SEED + s for s in preset.task_steps}
@@ -86,7 +99,7 @@ class BatchStream:
         self.preset = preset
         self.seed = seed
         self.tokenizer = tokenizer
-        self.task = task
+        self.task = task if isinstance(task, MixedTask) else MixedTask([task])
         self.close_id = close_id
         self._group, self._pool = None, []
 
@@ -96,11 +109,18 @@ class BatchStream:
             rng = random.Random(f"testbed:{self.seed}:{group}")
             pool = []
             for j in range(size):
-                problem = self.task.problem((group * size + j) % len(self.task))
+                problem, task, traces = self.task.entry((group * size + j) % len(self.task))
                 prompt = chat_prompt_ids(self.tokenizer, problem.question)
-                pool.append(
-                    build_example(problem, self.tokenizer, prompt, self.close_id, rng, self.preset.traces)
+                traces = traces or self.preset.traces
+                example = build_example(
+                    problem, self.tokenizer, prompt, self.close_id, rng, traces, task=task
                 )
+                # Arith traces stay under 700 tokens; 2% of deduction level 2 solutions do not.
+                example.ids, example.loss_mask = (
+                    example.ids[:MAX_POSITIONS],
+                    example.loss_mask[:MAX_POSITIONS],
+                )
+                pool.append(example)
             pool.sort(key=lambda e: len(e.ids))
             self._group, self._pool = group, pool
         return self._pool
@@ -129,13 +149,16 @@ def make_batch(step: int, preset: TestbedPreset, seed: int, tokenizer, task, clo
 
 
 def build_model(preset: TestbedPreset, tokenizer, seed: int) -> LlamaForCausalLM:
+    """A fresh model of the preset's shape, or the shipped model `preset.init` for fine-tuning."""
+    if preset.init is not None:
+        return LlamaForCausalLM.from_pretrained(init_folder(preset), dtype=torch.float32)
     config = random_llama_config(
         len(tokenizer),
         hidden=preset.hidden,
         layers=preset.layers,
         heads=preset.heads,
         kv_heads=preset.kv_heads,
-        max_positions=1024,
+        max_positions=MAX_POSITIONS,
     )
     config.pad_token_id, config.eos_token_id = tokenizer.pad_token_id, tokenizer.eos_token_id
     config.bos_token_id = None
@@ -211,7 +234,7 @@ def train(
     task = training_task(preset)
     model = build_model(preset, tokenizer, cfg.seed)
     optimizer = build_optimizer(model, preset)
-    state = {"config": dataclasses.asdict(cfg), "preset": dataclasses.asdict(preset), "steps": total}
+    state = {"config": dataclasses.asdict(cfg), "preset": preset_record(preset), "steps": total}
     ckpt, history, start, spent = work / "checkpoint.pt", [], 0, 0.0
     saved = load_checkpoint(ckpt, {"preset": state["preset"], "seed": cfg.seed})
     if saved is not None:

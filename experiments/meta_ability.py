@@ -1,0 +1,337 @@
+"""Reproduce meta-ability alignment ("Beyond 'Aha!'", arXiv 2505.10554) in miniature on testbed:logic.
+
+Stages, each a run folder under --work that a rerun resumes or reuses, each timed:
+  1. specialists: REINFORCE++ from the base on one ability each (deduction, induction, abduction),
+     level 1 then level 2 from the level-1 policy (the paper's curriculum), the paper's reward;
+  2. merging: linear, the paper's weights deduction 1.0 / induction 0.2 / abduction 0.1 (normalized),
+     and a sweep of other weightings;
+  3. domain RL: GRPO with the 0/1-style verifier reward on arith, from the base and from the merged model;
+  4. evaluation: every model on the three abilities (levels 1 and 2, held-out problems of seed 0; RL
+     trains on seed 7) and on arith, n samples per problem at temperature 0.6; the oracle ensemble
+     counts a sample right when any specialist's sample of that index is.
+Every verdict in docs/reproductions/meta-ability.md is computed here from the measured numbers.
+
+    python experiments/meta_ability.py [--steps 20] [--domain-steps 20] [--eval-problems 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reasonlab.cli.common import config_from
+from reasonlab.core.plots import new_figure, save_figure
+from reasonlab.core.progress import progress_bar
+from reasonlab.core.runs import write_atomic, write_json
+from reasonlab.core.seeds import derive_seed
+from reasonlab.engines import SamplingParams
+from reasonlab.engines.hf import HFEngine
+from reasonlab.jobs.merge import MergeConfig, run_merge
+from reasonlab.models.loading import chat_prompt_ids
+from reasonlab.models.think import detect_think_format
+from reasonlab.rl.config import RLConfig
+from reasonlab.rl.job import train_in_folder
+from reasonlab.tasks import create_task
+from reasonlab.tasks.answer_tags import tags_well_formed
+
+DOCS = Path("docs/reproductions")
+TRAIN_SEED = 7  # problems RL trains on; evaluation uses seed 0
+ABILITIES = ("deduction", "induction", "abduction")
+# The bare formats testbed:logic reads (ASCII connectives, no tag instructions: docs of testbed:logic).
+OPTIONS: dict[str, dict[str, Any]] = {
+    "deduction": {"notation": "ascii", "instructions": False},
+    "induction": {"instructions": False},
+    "abduction": {"instructions": False},
+}
+PAPER_WEIGHTS = (1.0, 0.2, 0.1)  # deduction, induction, abduction
+SWEEP = {"paper 1.0/0.2/0.1": PAPER_WEIGHTS, "equal": (1.0, 1.0, 1.0), "induction-led": (0.2, 1.0, 0.1)}
+SWEEP["abduction-led"] = (0.2, 0.1, 1.0)
+EVAL = SamplingParams(temperature=0.6, top_p=0.95)
+POSITIONS = 1024  # the testbed's
+
+
+def eval_sets() -> dict[str, tuple[str, dict[str, Any]]]:
+    """name -> (task, options): each ability at levels 1 and 2, and arith (the domain task)."""
+    sets = {f"{a} L{lv}": (a, {**OPTIONS[a], "level": lv}) for a in ABILITIES for lv in (1, 2)}
+    sets["arith"] = ("arith", {})
+    return sets
+
+
+def rl_config(args: argparse.Namespace, model: str, task: str, options: dict, **changes: Any) -> RLConfig:
+    """Specialist RL: REINFORCE++ as the paper (batch-normalized reward, KL k3 0.001 as a loss),
+    n = 4, temperature 1.0, a learning rate and step count sized for a tiny model on 2 cores."""
+    values = {
+        "model": model,
+        "task": task,
+        "task_options": {**options, "seed": TRAIN_SEED},
+        "algo": "reinforce++",
+        "steps": args.steps,
+        "prompts_per_step": args.prompts,
+        "num_generations": 4,
+        "learning_rate": args.lr,
+        "beta": 0.001,
+        "kl_estimator": "k3",
+        "temperature": 1.0,
+        "max_tokens": args.max_tokens,
+        "seed": 0,
+        "checkpoint_every_s": 60.0,
+    }
+    return config_from(RLConfig, {**values, **changes}).validate()
+
+
+def train(cfg: RLConfig, folder: Path) -> dict:
+    summary, _ = train_in_folder(cfg, create_task(cfg.task, **cfg.task_options), folder)
+    return summary
+
+
+def evaluate(model: str, n: int, problems: int, max_tokens: int, out: Path) -> dict[str, dict]:
+    """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model`; cached in `out`."""
+    if out.exists():
+        return json.loads(out.read_text())
+    engine = HFEngine.from_pretrained(model)
+    tok, think = engine.tokenizer, detect_think_format(engine.tokenizer)
+    result = {}
+    sets = eval_sets()
+    with progress_bar(len(sets) * problems, f"evaluating {model}") as advance:
+        for name, (task_name, options) in sets.items():
+            task = create_task(task_name, **options)
+            items = task.problems(problems)
+            prompts = [chat_prompt_ids(tok, p.question, None, think) for p in items]
+            params = [
+                replace(
+                    EVAL,
+                    n=n,
+                    max_tokens=min(max_tokens, POSITIONS - len(ids)),
+                    seed=derive_seed(0, "meta-eval", p.id),
+                )
+                for p, ids in zip(items, prompts)
+            ]
+            correct, formed = [], []
+            for start in range(0, len(items), 16):
+                outs = engine.generate(prompts[start : start + 16], params[start : start + 16])
+                for p, o in zip(items[start : start + 16], outs):
+                    texts = [c.text for c in o.outputs]
+                    correct.append([task.check(p, task.extract_answer(t)) for t in texts])
+                    if task_name != "arith":
+                        formed += [tags_well_formed(t) for t in texts]
+                advance(len(outs))
+            result[name] = {"correct": correct, "well_formed": float(np.mean(formed)) if formed else None}
+    write_json(out, result)
+    return result
+
+
+def accuracy(result: dict, sets: list[str]) -> float:
+    return float(np.mean([np.mean(result[s]["correct"]) for s in sets]))
+
+
+def oracle(results: list[dict]) -> dict[str, dict]:
+    """A sample is right when any model's sample of the same index on the same problem is."""
+    return {
+        s: {"correct": np.any([r[s]["correct"] for r in results], axis=0).tolist(), "well_formed": None}
+        for s in results[0]
+    }
+
+
+def paired(a: dict, b: dict, sets: list[str]) -> tuple[float, float]:
+    """(mean accuracy of b - a over `sets`, its standard error): per-problem differences, paired
+    (same problems and sample seeds), each set weighted equally as in `accuracy`."""
+    means, variances = [], []
+    for s in sets:
+        d = np.mean(b[s]["correct"], axis=1) - np.mean(a[s]["correct"], axis=1)
+        means.append(d.mean())
+        variances.append(d.var(ddof=1) / len(d) if len(d) > 1 else 0.0)
+    return float(np.mean(means)), float(np.sqrt(np.sum(variances)) / len(sets))
+
+
+def verdict(d: float, se: float) -> str:
+    if se == 0 and d == 0:
+        return "not resolved (no difference)"
+    if d > 2 * se:
+        return "agree"
+    if d < -2 * se:
+        return "disagree"
+    return "not resolved (within 2 SE)"
+
+
+def claims(
+    results: dict[str, dict], ability_sets: list[str], all_sets: list[str]
+) -> list[tuple[str, str, str]]:
+    """(claim, measured, verdict) for each of the paper's claims."""
+    rows = []
+    merged = results["merged (paper weights)"]
+    for a in ABILITIES:
+        for label, sets in (("overall", all_sets), ("arith", ["arith"])):
+            d, se = paired(results[f"{a} specialist"], merged, sets)
+            rows.append(
+                (
+                    f"merged > {a} specialist ({label})",
+                    f"{100 * d:+.1f} points (SE {100 * se:.1f})",
+                    verdict(d, se),
+                )
+            )
+    d, se = paired(merged, results["oracle ensemble"], all_sets)
+    rows.append(
+        (
+            "oracle ensemble well above merged (paper: +8.9 points on math)",
+            f"{100 * d:+.1f} points (SE {100 * se:.1f})",
+            verdict(d, se),
+        )
+    )
+    for label, sets in (("arith", ["arith"]), ("overall", all_sets)):
+        d, se = paired(results["domain RL from base"], results["domain RL from merged"], sets)
+        rows.append(
+            (
+                f"domain RL from merged > from base ({label})",
+                f"{100 * d:+.1f} points (SE {100 * se:.1f})",
+                verdict(d, se),
+            )
+        )
+    return rows
+
+
+def plot(results: dict[str, dict], sets: list[str], path: Path) -> None:
+    fig, ax = new_figure(11, 4.5)
+    names = list(results)
+    width = 0.8 / len(names)
+    for k, name in enumerate(names):
+        values = [100 * np.mean(results[name][s]["correct"]) for s in sets]
+        ax.bar(np.arange(len(sets)) + k * width, values, width, label=name)
+    ax.set_xticks(np.arange(len(sets)) + 0.4 - width / 2, sets)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("meta-ability alignment on testbed:logic")
+    ax.legend(fontsize=7, ncol=3)
+    save_figure(fig, path)
+
+
+class Stages:
+    """Wall time per stage, kept in <work>/stages.json: a stage reused from an earlier run keeps the
+    time it took then."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.seconds: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
+
+    def run(self, name: str, fn, *a, **kw):
+        t0 = time.perf_counter()
+        out = fn(*a, **kw)
+        spent = time.perf_counter() - t0
+        if name not in self.seconds or spent > 5:  # a reuse takes seconds: keep the first time
+            self.seconds[name] = spent
+            write_json(self.path, self.seconds)
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="testbed:logic")
+    parser.add_argument("--steps", type=int, default=20, help="RL steps per curriculum level")
+    parser.add_argument("--domain-steps", type=int, default=20)
+    parser.add_argument("--prompts", type=int, default=8, help="prompts per RL step")
+    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--max-tokens", type=int, default=640)
+    parser.add_argument("--eval-problems", type=int, default=50)
+    parser.add_argument("--eval-n", type=int, default=2)
+    parser.add_argument("--work", default="runs/exp-meta-ability")
+    parser.add_argument("--docs", default=str(DOCS))
+    args = parser.parse_args()
+    work, docs = Path(args.work), Path(args.docs)
+    work.mkdir(parents=True, exist_ok=True)
+    stages = Stages(work / "stages.json")
+    t0 = time.perf_counter()
+
+    def measure(model: str, name: str) -> dict:
+        cache = work / "eval" / f"{name}.json"
+        return stages.run(
+            f"evaluate {name}", evaluate, model, args.eval_n, args.eval_problems, args.max_tokens, cache
+        )
+
+    results = {"base": measure(args.base, "base")}
+    specialists = []
+    for a in ABILITIES:
+        model = args.base
+        for level in (1, 2):
+            folder = work / f"{a}-L{level}"
+            cfg = rl_config(args, model, a, {**OPTIONS[a], "level": level})
+            stages.run(f"specialist {a} level {level}", train, cfg, folder)
+            model = str(folder / "model")
+        specialists.append(model)
+        results[f"{a} specialist"] = measure(model, f"{a}-specialist")
+    results["oracle ensemble"] = oracle([results[f"{a} specialist"] for a in ABILITIES])
+
+    merges = {}
+    for label, weights in SWEEP.items():
+        folder = work / f"merged-{label.split()[0]}"
+        if not (folder / "model.safetensors").exists():
+            cfg = MergeConfig(models=specialists, weights=list(weights), method="linear", normalize=True)
+            stages.run(f"merge {label}", run_merge, cfg, folder)
+        merges[label] = measure(str(folder), folder.name)
+    results["merged (paper weights)"] = merges["paper 1.0/0.2/0.1"]
+
+    for label, start in (("base", args.base), ("merged", str(work / "merged-paper"))):
+        folder = work / f"domain-{label}"
+        cfg = rl_config(args, start, "arith", {}, algo="grpo", steps=args.domain_steps)
+        stages.run(f"domain RL from {label}", train, cfg, folder)
+        results[f"domain RL from {label}"] = measure(str(folder / "model"), folder.name)
+    wall = time.perf_counter() - t0
+
+    sets = list(eval_sets())
+    ability_sets = [s for s in sets if s != "arith"]
+    rows = claims(results, ability_sets, sets)
+    docs.mkdir(parents=True, exist_ok=True)
+    plot(results, sets, docs / "meta-ability.png")
+    summary = {
+        "accuracy": {name: {s: float(np.mean(r[s]["correct"])) for s in sets} for name, r in results.items()},
+        "well_formed": {name: {s: r[s]["well_formed"] for s in ability_sets} for name, r in results.items()},
+        "sweep": {label: {s: float(np.mean(r[s]["correct"])) for s in sets} for label, r in merges.items()},
+        "claims": [{"claim": c, "measured": m, "verdict": v} for c, m, v in rows],
+        "stage_seconds": stages.seconds,
+        "wall_seconds_this_run": wall,
+        "settings": vars(args),
+    }
+    write_json(docs / "meta-ability.json", summary)
+    write_atomic(docs / "meta-ability.md", report(args, results, merges, rows, stages.seconds, sets))
+    print(f"wrote {docs / 'meta-ability.md'} ({wall / 60:.1f} min this run)")
+
+
+def report(args, results, merges, rows, seconds: dict[str, float], sets: list[str]) -> str:
+    ability_sets = [s for s in sets if s != "arith"]
+
+    def line(name: str, r: dict) -> str:
+        cells = " | ".join(f"{100 * np.mean(r[s]['correct']):.1f}" for s in sets)
+        return f"| {name} | {cells} | {100 * accuracy(r, ability_sets):.1f} | {100 * accuracy(r, sets):.1f} |"
+
+    head = "| model | " + " | ".join(sets) + " | abilities | overall |\n|" + "---|" * (len(sets) + 3)
+    out = [
+        "# Meta-ability alignment on the testbed (arXiv 2505.10554, in miniature)\n",
+        f"Base `{args.base}`. Specialists: REINFORCE++ on one ability, level 1 then level 2, {args.steps} "
+        f"steps each x {args.prompts} prompts x 4 responses, lr {args.lr}, the paper's reward (format "
+        "+-1, answer +2 / -1.5 / -2). Merge: linear, normalized. Domain RL: GRPO on arith, "
+        f"{args.domain_steps} steps. Evaluation: {args.eval_problems} held-out problems per set x "
+        f"{args.eval_n} samples, temperature 0.6; accuracy in %.\n",
+        "![accuracy per set](meta-ability.png)\n",
+        head,
+        *[line(name, r) for name, r in results.items()],
+        "\n## Merge weight sweep (deduction / induction / abduction specialists)\n",
+        head,
+        *[line(label, r) for label, r in merges.items()],
+        "\n## The paper's claims\n",
+        "| claim | measured (paired over problems) | verdict |\n|---|---|---|",
+        *[f"| {c} | {m} | {v} |" for c, m, v in rows],
+        "\nA verdict agrees or disagrees when the difference exceeds 2 standard errors; otherwise it is "
+        "not resolved at this size.\n",
+        "## Wall time per stage (2 CPU cores)\n",
+        "| stage | minutes |\n|---|---|",
+        *[f"| {k} | {v / 60:.1f} |" for k, v in seconds.items()],
+        f"| total | {sum(seconds.values()) / 60:.1f} |",
+    ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()
