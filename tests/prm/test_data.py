@@ -54,7 +54,7 @@ def test_sampled_data_round_trips_and_repeats_under_its_seed(tmp_path):
 def test_bad_data_names_the_file_and_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"problem_id": "a"}\n')
-    with pytest.raises(ReasonlabError, match="bad.jsonl, line 1: not a step sample"):
+    with pytest.raises(ReasonlabError, match="bad.jsonl:1: not a step sample"):
         read_samples(bad)
     with pytest.raises(ReasonlabError, match="PRM data not found"):
         read_samples(tmp_path / "none.jsonl")

@@ -149,7 +149,7 @@ def test_calibration_files(tmp_path):
     with pytest.raises(ReasonlabError, match="calibration data is empty"):
         read_texts(path)
     path.write_text('{"text": "ok"}\n{"problem": "x"}\n')
-    with pytest.raises(ReasonlabError, match=r"line 2: expected a \{\"text\": ...\} object"):
+    with pytest.raises(ReasonlabError, match=r"c.jsonl:2: expected a \{\"text\": ...\} object"):
         read_texts(path)
     with pytest.raises(ReasonlabError, match="calibration file not found"):
         read_texts(tmp_path / "none.jsonl")

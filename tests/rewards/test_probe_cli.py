@@ -68,7 +68,7 @@ def test_sampled_candidates_and_bad_input(monkeypatch, capsys, tmp_path, prm_fol
         monkeypatch, capsys, "probe", "--rewards", "verifier", "--solutions", str(tmp_path / "bad.jsonl"),
         "--out", str(tmp_path / "y"), "--no-progress",
     )  # fmt: skip
-    assert code == 2 and "bad.jsonl, line 1: not a solution" in out + err
+    assert code == 2 and "bad.jsonl:1: not a solution" in out + err
 
 
 def test_a_reward_that_returns_nan_stops_the_probe_in_one_line():

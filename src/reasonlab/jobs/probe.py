@@ -13,7 +13,6 @@ correctness does.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import random
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.jsonl import jsonl_rows
 from reasonlab.core.runs import Run
 
 VERIFIER = "verifier"
@@ -105,21 +105,15 @@ def read_solutions(path: str) -> list[tuple[Any, list[str]]]:
     """(problem, steps) per line of a JSONL file of {"question", "answer", "solution"} objects."""
     from reasonlab.tasks.base import Problem
 
-    file = Path(path)
-    if not file.is_file():
-        raise ReasonlabError(f"solutions not found: {path}")
     out, ids = [], {}
-    for number, line in enumerate(file.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for where, _, row in jsonl_rows(path, "solutions not found"):
         try:
-            row = json.loads(line)
             question = str(row["question"])
             ids.setdefault(question, f"q{len(ids)}")  # lines with one question: one problem's candidates
             problem = Problem(id=ids[question], question=question, answer=str(row["answer"]))
             out.append((problem, solution_steps(str(row["solution"]))))
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ReasonlabError(f"{path}, line {number}: not a solution ({e})") from None
+        except (KeyError, TypeError) as e:
+            raise ReasonlabError(f"{where}: not a solution ({e})") from None
     if not out:
         raise ReasonlabError(f"{path} holds no solutions")
     return out

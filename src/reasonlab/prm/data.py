@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.jsonl import jsonl_rows
 from reasonlab.rewards.base import STEP_DELIMITER as DELIMITER
 from reasonlab.rewards.base import split_steps
 from reasonlab.tasks.base import Problem, Task
@@ -193,17 +194,12 @@ def write_samples(path: Path, samples: Sequence[StepSample]) -> None:
 
 def read_samples(path: str | Path) -> list[StepSample]:
     """A JSONL file of step samples; a bad line is a one-line error naming the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise ReasonlabError(f"PRM data not found: {path}")
     out = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for where, _, row in jsonl_rows(path, "PRM data not found"):
         try:
-            out.append(StepSample(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError, ValueError) as e:
-            raise ReasonlabError(f"{path}, line {number}: not a step sample ({e})") from None
+            out.append(StepSample(**row))
+        except (TypeError, ValueError) as e:
+            raise ReasonlabError(f"{where}: not a step sample ({e})") from None
     if not out:
         raise ReasonlabError(f"{path} holds no step samples")
     return out

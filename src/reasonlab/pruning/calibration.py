@@ -8,28 +8,23 @@ cut to its first `seq_len` tokens (the official code uses 256-token windows).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.jsonl import jsonl_rows
 from reasonlab.tasks.base import Problem, Task
 
 
 def read_texts(path: str | Path, limit: int | None = None) -> list[str]:
     """The "text" of each line of a JSONL file (blank lines skipped), at most `limit` of them."""
-    file = Path(path)
-    if not file.is_file():
-        raise ReasonlabError(f"calibration file not found: {path}")
     texts = []
-    for number, line in enumerate(file.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for where, _, row in jsonl_rows(path, "calibration file not found"):
         try:
-            text = json.loads(line)["text"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            raise ReasonlabError(f'{path}, line {number}: expected a {{"text": ...}} object') from None
+            text = row["text"]
+        except (KeyError, TypeError):
+            raise ReasonlabError(f'{where}: expected a {{"text": ...}} object') from None
         if not isinstance(text, str) or not text.strip():
-            raise ReasonlabError(f'{path}, line {number}: "text" must be a non-empty string')
+            raise ReasonlabError(f'{where}: "text" must be a non-empty string')
         texts.append(text)
         if limit is not None and len(texts) >= limit:
             break

@@ -8,11 +8,11 @@ rename columns.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.jsonl import jsonl_rows
 from reasonlab.tasks.base import Problem, Task, register_task
 from reasonlab.tasks.grade import math_equal
 
@@ -59,38 +59,25 @@ def read_jsonl_problems(path: str | Path, fields: dict[str, str] | None = None) 
     `fields` maps the file's field names onto ours (problem, answer, id)."""
     fields = fields or {}
     check_fields(fields)
-    path = Path(path)
-    if not path.is_file():
-        raise ReasonlabError(f"dataset file not found: {path}")
     problems = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ReasonlabError(f"{where}: invalid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise ReasonlabError(f"{where}: expected an object with 'problem' and 'answer'")
-            row = _renamed(row, fields, where)
-            for key in ("problem", "answer"):
-                if key not in row:
-                    theirs = ", ".join(repr(k) for k in row) or "none"
-                    raise ReasonlabError(
-                        f"{where}: missing field '{key}' (its fields: {theirs}; map one of them with "
-                        f"--field NAME={key})"
-                    )
-            if not isinstance(row["problem"], str) or not row["problem"].strip():
-                raise ReasonlabError(f"{where}: field 'problem' must be a non-empty string")
-            if not isinstance(row["answer"], str | int | float):
-                raise ReasonlabError(f"{where}: field 'answer' must be a string or a number")
-            pid = str(row.get("id", row.get("unique_id", f"{path.stem}-{lineno}")))
-            meta = {k: v for k, v in row.items() if k not in ("problem", "answer")}
-            problems.append(
-                Problem(id=pid, question=row["problem"], answer=str(row["answer"]), metadata=meta)
-            )
+    for where, lineno, row in jsonl_rows(path, "dataset file not found"):
+        if not isinstance(row, dict):
+            raise ReasonlabError(f"{where}: expected an object with 'problem' and 'answer'")
+        row = _renamed(row, fields, where)
+        for key in ("problem", "answer"):
+            if key not in row:
+                theirs = ", ".join(repr(k) for k in row) or "none"
+                raise ReasonlabError(
+                    f"{where}: missing field '{key}' (its fields: {theirs}; map one of them with "
+                    f"--field NAME={key})"
+                )
+        if not isinstance(row["problem"], str) or not row["problem"].strip():
+            raise ReasonlabError(f"{where}: field 'problem' must be a non-empty string")
+        if not isinstance(row["answer"], str | int | float):
+            raise ReasonlabError(f"{where}: field 'answer' must be a string or a number")
+        pid = str(row.get("id", row.get("unique_id", f"{Path(path).stem}-{lineno}")))
+        meta = {k: v for k, v in row.items() if k not in ("problem", "answer")}
+        problems.append(Problem(id=pid, question=row["problem"], answer=str(row["answer"]), metadata=meta))
     if not problems:
         raise ReasonlabError(f"{path}: no problems in file")
     return problems
