@@ -32,6 +32,7 @@ from reasonlab.core.runs import write_atomic, write_json
 from reasonlab.core.seeds import derive_seed
 from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
+from reasonlab.jobs.generate import grade_sample
 from reasonlab.jobs.merge import MergeConfig, run_merge
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.models.think import detect_think_format
@@ -90,6 +91,12 @@ def train(cfg: RLConfig, folder: Path) -> dict:
     return summary
 
 
+def merge(models: list[str], weights: tuple[float, ...], folder: Path) -> None:
+    """Linear, normalized merge into `folder`, unless an earlier run made it."""
+    if not (folder / "model.safetensors").exists():
+        run_merge(MergeConfig(models=models, weights=list(weights), method="linear", normalize=True), folder)
+
+
 def evaluate(model: str, n: int, problems: int, max_tokens: int, out: Path) -> dict[str, dict]:
     """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model`; cached in `out`."""
     if out.exists():
@@ -116,10 +123,9 @@ def evaluate(model: str, n: int, problems: int, max_tokens: int, out: Path) -> d
             for start in range(0, len(items), 16):
                 outs = engine.generate(prompts[start : start + 16], params[start : start + 16])
                 for p, o in zip(items[start : start + 16], outs):
-                    texts = [c.text for c in o.outputs]
-                    correct.append([task.check(p, task.extract_answer(t)) for t in texts])
+                    correct.append([grade_sample(task, p, c, think)["correct"] for c in o.outputs])
                     if task_name != "arith":
-                        formed += [tags_well_formed(t) for t in texts]
+                        formed += [tags_well_formed(c.text) for c in o.outputs]
                 advance(len(outs))
             result[name] = {"correct": correct, "well_formed": float(np.mean(formed)) if formed else None}
     write_json(out, result)
@@ -210,19 +216,20 @@ def plot(results: dict[str, dict], sets: list[str], path: Path) -> None:
 
 
 class Stages:
-    """Wall time per stage, kept in <work>/stages.json: a stage reused from an earlier run keeps the
-    time it took then."""
+    """Wall time per stage, kept in <work>/stages.json: a stage whose output an earlier run left
+    (and that therefore only reads it back) keeps the time it took then."""
 
     def __init__(self, path: Path):
         self.path = path
         self.seconds: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
 
-    def run(self, name: str, fn, *a, **kw):
+    def run(self, name: str, output: Path, fn, *a, **kw):
+        """fn(*a, **kw), timed and recorded when `output` did not exist before it ran."""
+        fresh = not output.exists()
         t0 = time.perf_counter()
         out = fn(*a, **kw)
-        spent = time.perf_counter() - t0
-        if name not in self.seconds or spent > 5:  # a reuse takes seconds: keep the first time
-            self.seconds[name] = spent
+        if fresh:
+            self.seconds[name] = time.perf_counter() - t0
             write_json(self.path, self.seconds)
         return out
 
@@ -248,7 +255,14 @@ def main() -> None:
     def measure(model: str, name: str) -> dict:
         cache = work / "eval" / f"{name}.json"
         return stages.run(
-            f"evaluate {name}", evaluate, model, args.eval_n, args.eval_problems, args.max_tokens, cache
+            f"evaluate {name}",
+            cache,
+            evaluate,
+            model,
+            args.eval_n,
+            args.eval_problems,
+            args.max_tokens,
+            cache,
         )
 
     results = {"base": measure(args.base, "base")}
@@ -258,7 +272,7 @@ def main() -> None:
         for level in (1, 2):
             folder = work / f"{a}-L{level}"
             cfg = rl_config(args, model, a, {**OPTIONS[a], "level": level})
-            stages.run(f"specialist {a} level {level}", train, cfg, folder)
+            stages.run(f"specialist {a} level {level}", folder / "summary.json", train, cfg, folder)
             model = str(folder / "model")
         specialists.append(model)
         results[f"{a} specialist"] = measure(model, f"{a}-specialist")
@@ -267,16 +281,14 @@ def main() -> None:
     merges = {}
     for label, weights in SWEEP.items():
         folder = work / f"merged-{label.split()[0]}"
-        if not (folder / "model.safetensors").exists():
-            cfg = MergeConfig(models=specialists, weights=list(weights), method="linear", normalize=True)
-            stages.run(f"merge {label}", run_merge, cfg, folder)
+        stages.run(f"merge {label}", folder / "model.safetensors", merge, specialists, weights, folder)
         merges[label] = measure(str(folder), folder.name)
     results["merged (paper weights)"] = merges["paper 1.0/0.2/0.1"]
 
     for label, start in (("base", args.base), ("merged", str(work / "merged-paper"))):
         folder = work / f"domain-{label}"
         cfg = rl_config(args, start, "arith", {}, algo="grpo", steps=args.domain_steps)
-        stages.run(f"domain RL from {label}", train, cfg, folder)
+        stages.run(f"domain RL from {label}", folder / "summary.json", train, cfg, folder)
         results[f"domain RL from {label}"] = measure(str(folder / "model"), folder.name)
     wall = time.perf_counter() - t0
 

@@ -1,5 +1,6 @@
 """The testbed:logic recipe: meta-ability traces, the task mixture, and fine-tuning from a shipped model."""
 
+import dataclasses
 import json
 import random
 
@@ -13,6 +14,7 @@ from reasonlab.tasks import create_task
 from reasonlab.testbed.logic_traces import LogicTraceConfig
 from reasonlab.testbed.presets import PRESETS, preset_record
 from reasonlab.testbed.tokenizer import build_tokenizer
+from reasonlab.testbed.traces import build_example
 from reasonlab.testbed.train import (
     MAX_POSITIONS,
     BatchStream,
@@ -39,18 +41,12 @@ def test_each_logic_example_is_the_reference_solution_and_earns_the_papers_full_
     for i in range(20):
         p = task.problem(i)
         prompt = chat_prompt_ids(tok, p.question)
-        ex = build_example_for(p, task, tok, prompt, close, rng)
+        ex = build_example(p, tok, prompt, close, rng, LogicTraceConfig(), task=task)
         assert not ex.early_close and tok.unk_token_id not in ex.ids
         assert ex.loss_mask[: len(prompt)] == [0] * len(prompt) and all(ex.loss_mask[len(prompt) :])
         completion = tok.decode(ex.ids[len(prompt) :], skip_special_tokens=True)
         assert completion.startswith(task.reference_steps(p)[0])
         assert reward.score(p, completion) == 3.0, completion
-
-
-def build_example_for(problem, task, tok, prompt, close, rng):
-    from reasonlab.testbed.traces import build_example
-
-    return build_example(problem, tok, prompt, close, rng, LogicTraceConfig(), task=task)
 
 
 def test_logic_traces_refuse_a_problem_without_its_task():
@@ -95,7 +91,7 @@ def test_fine_tuning_starts_from_the_shipped_weights_and_refuses_an_unshipped_st
         if name in start:
             assert torch.equal(tensor, start[name]), name
     with pytest.raises(Exception, match="not shipped"):
-        build_model(type(LOGIC)(**{**LOGIC.__dict__, "init": "nonexistent"}), build_tokenizer(), seed=0)
+        build_model(dataclasses.replace(LOGIC, init="nonexistent"), build_tokenizer(), seed=0)
 
 
 def test_one_logic_training_step_runs_and_saves_a_model(shipped, tmp_path):

@@ -71,13 +71,11 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
     adv = torch.zeros_like(rewards)
     kept = torch.ones(rewards.shape[0], dtype=torch.bool)
     kwargs = {"reject": cfg.reject or "zero-variance"} if cfg.algo == "reinforce-rej" else {}
+    batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
     if cfg.algo == "grpo":
-        batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
         kwargs = {"scale": cfg.scale_rewards, "batch_std": batch_std}
     if cfg.algo == "reinforce++":
-        kwargs = {"batch_mean": rewards[valid].mean(), "batch_std": rewards[valid].std()}
-        if valid.sum() < 2:
-            kwargs["batch_std"] = torch.tensor(1.0)
+        kwargs = {"batch_mean": rewards[valid].mean(), "batch_std": batch_std}
     for g in range(rewards.shape[0]):
         r = rewards[g][valid[g]].unsqueeze(0)
         alone = r.numel() == 1 and rewards.shape[1] > 1 and cfg.algo != "reinforce++"

@@ -65,8 +65,8 @@ class MixedTask:
     def __len__(self) -> int:
         return min(len(t) for t in self.tasks) * len(self.tasks)
 
-    def problem(self, i: int):
-        return self.tasks[i % len(self.tasks)].problem(i // len(self.tasks))
+    def problem(self, i: int) -> Problem:
+        return self.entry(i)[0]
 
     def entry(self, i: int) -> tuple[Problem, Task, object | None]:
         """Problem i, its task and its traces (None: the recipe's own)."""
