@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.models.blocks import BLOCKS
 from reasonlab.pruning.methods import (
-    BLOCKS,
     DEFAULT_PROTECT,
     DROP_METHODS,
     POOLINGS,
@@ -410,7 +410,8 @@ def run_drop(
                     model, texts, cfg.by, cfg.blocks, candidates, settings_of(cfg), cfg.k, pad, advance
                 )
         chosen = choose(order, cfg.k)
-        before = calibration_nll(model, texts, pad, cfg.batch_size)
+        greedy = details.get("nll")  # the greedy search measured the intact model already
+        before = greedy["baseline"] if greedy else calibration_nll(model, texts, pad, cfg.batch_size)
         cost_before = footprint(model, heldout, prompt, cfg.decode_tokens, pad, cfg.batch_size)
         apply_plan(model, PruningPlan.of(cfg.blocks, chosen))
         after = calibration_nll(model, texts, pad, cfg.batch_size)

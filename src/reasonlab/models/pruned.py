@@ -27,9 +27,9 @@ import torch
 from torch import nn
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.models.blocks import BLOCKS
 
 PLAN_FILE = "pruning_plan.json"
-BLOCKS = ("attention", "mlp", "layer")
 LAYER_PARTS = ("self_attn", "mlp", "input_layernorm", "post_attention_layernorm")
 
 

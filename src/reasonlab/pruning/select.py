@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.models.pruned import BLOCKS, decoder_layers, is_dropped
+from reasonlab.models.blocks import BLOCKS
+from reasonlab.models.pruned import decoder_layers, is_dropped
 from reasonlab.pruning.methods import protect_indices
 
 

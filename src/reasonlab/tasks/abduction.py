@@ -34,7 +34,7 @@ from reasonlab.tasks.answer_tags import (
     paper_question,
     parse_statements,
 )
-from reasonlab.tasks.base import Problem, register_task
+from reasonlab.tasks.base import Problem, check_counts, register_task
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,7 @@ class AbductionConfig:
             raise ValueError(f"level must be 1 to 5, got {self.level}")
         if self.goals is not None and not 1 <= self.goals <= 10:
             raise ValueError(f"goals must be 1 to 10, got {self.goals}")
-        if self.size < 1 or self.max_draws < 1:
-            raise ValueError("size and max_draws must be >= 1")
+        check_counts(self)
 
     @property
     def goal_count(self) -> int:

@@ -86,6 +86,13 @@ class Task(ABC):
         return dataclasses.asdict(self.cfg) if dataclasses.is_dataclass(getattr(self, "cfg", None)) else {}
 
 
+def check_counts(cfg: Any) -> None:
+    """For a generator's config: a positive size and a positive budget of rejected draws."""
+    for name in ("size", "max_draws"):
+        if getattr(cfg, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(cfg, name)}")
+
+
 class GeneratedTask(Task):
     """A generator configured by a dataclass with `size` and `seed` (registered with the task):
     problem i comes from its own random stream, seeded by the task's name, the seed and i, so any
@@ -106,7 +113,7 @@ class GeneratedTask(Task):
         return random.Random(":".join(str(part) for part in (self.name, *extra, self.cfg.seed, i)))
 
     def redraw(
-        self, make: Callable[[random.Random], Any], rng: random.Random, i: int, what: str
+        self, make: Callable[[random.Random], Any], rng: random.Random, i: int, what: str, hint: str = ""
     ) -> tuple[Any, int]:
         """(the first draw `make(rng)` does not reject (None), draws rejected before it), failing
         after cfg.max_draws rejections: a config that can never give a well-posed problem stops."""
@@ -114,7 +121,10 @@ class GeneratedTask(Task):
             drawn = make(rng)
             if drawn is not None:
                 return drawn, rejected
-        raise ReasonlabError(f"{self.name}: no {what} in {self.cfg.max_draws} draws for problem {i}")
+        raise ReasonlabError(
+            f"{self.name}: no {what} in {self.cfg.max_draws} draws for problem {i}"
+            + (f" ({hint})" if hint else "")
+        )
 
 
 _REGISTRY: dict[str, tuple[type[Task], type | None]] = {}

@@ -29,7 +29,7 @@ from reasonlab.tasks.answer_tags import (
     paper_question,
     parse_statements,
 )
-from reasonlab.tasks.base import Problem, register_task
+from reasonlab.tasks.base import Problem, check_counts, register_task
 
 LEVELS = {1: (4, 1), 2: (6, 2), 3: (8, 3), 4: (10, 4), 5: (12, 5)}  # level -> (variables, depth)
 BINARY_OPS = ("->", "AND", "OR", "<->", "XOR")
@@ -89,8 +89,7 @@ class DeductionConfig:
             )
         if self.notation not in NOTATIONS:
             raise ValueError(f"notation must be one of {', '.join(NOTATIONS)}, got {self.notation!r}")
-        if self.size < 1 or self.max_draws < 1:
-            raise ValueError("size and max_draws must be >= 1")
+        check_counts(self)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -394,16 +393,18 @@ class DeductionTask(TaggedAnswerTask):
         c = self.cfg
         n, depth = c.shape
         rng = self.stream(i)
-        for rejected in range(c.max_draws):
+
+        def unique_puzzle(rng: random.Random) -> tuple[list[Formula], list[bool]] | None:
             count = rng.randint(c.min_formulas, c.max_formulas)
             formulas = [random_formula(rng, n, depth) for _ in range(count)]
             found = solutions(formulas, n, limit=2)
-            if len(found) == 1:
-                return formulas, found[0], rejected
-        raise ReasonlabError(
-            f"deduction: no puzzle with a unique solution in {c.max_draws} draws for problem {i} "
-            f"({n} variables, depth {depth}); raise max_draws or change the shape"
+            return (formulas, found[0]) if len(found) == 1 else None
+
+        hint = f"{n} variables, depth {depth}; raise max_draws or change the shape"
+        (formulas, solution), rejected = self.redraw(
+            unique_puzzle, rng, i, "puzzle with a unique solution", hint
         )
+        return formulas, solution, rejected
 
     def problem(self, i: int) -> Problem:
         c = self.cfg

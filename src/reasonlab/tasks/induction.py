@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from reasonlab.tasks.answer_tags import TaggedAnswerTask, paper_question
-from reasonlab.tasks.base import Problem, register_task
+from reasonlab.tasks.base import Problem, check_counts, register_task
 from reasonlab.tasks.grade import normalize_int
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -128,8 +128,7 @@ class InductionConfig:
             )
         if self.max_abs is not None and self.max_abs < max(START_RANGE):
             raise ValueError(f"max_abs must be >= {max(START_RANGE)} (the largest start), got {self.max_abs}")
-        if self.size < 1 or self.max_draws < 1:
-            raise ValueError("size and max_draws must be >= 1")
+        check_counts(self)
 
     @property
     def shape(self) -> tuple[int, int, int]:
