@@ -5,6 +5,8 @@
 2. Prefix sharing: 8 cuts of a 256-token trace x 4 continuations of 32 tokens, forked from the
    cached trace versus re-prefilling every branch (target: time ratio <= 0.5), with the greedy
    outputs compared token for token.
+3. KV growth: the hf engine on its GrowingCache (each step written in place) versus transformers'
+   DynamicCache (torch.cat every step), sampling long completions (target: ratio >= 1, same tokens).
 
     python benchmarks/engine.py [--repeats 3] [--json out.json]
 """
@@ -17,10 +19,12 @@ import statistics
 import time
 
 import torch
+from transformers import DynamicCache
 
 from reasonlab.core.cost import total_usage
 from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
+from reasonlab.engines.kv_cache import GrowingCache
 from reasonlab.models.loading import chat_prompt_ids
 from reasonlab.testbed.random_model import random_llama
 
@@ -127,6 +131,30 @@ def prefix_sharing(
     }
 
 
+def kv_growth(model, tok, repeats: int, batch: int, new_tokens: int) -> dict:
+    prompts = [chat_prompt_ids(tok, f"Compute {i}*{i + 3} modulo 100.") for i in range(batch)]
+    sp = SamplingParams(temperature=1.0, max_tokens=new_tokens, ignore_eos=True, seed=0)
+    engines = {
+        name: HFEngine(model, tok, enable_prefix_caching=False, cache_class=cls)
+        for name, cls in (("growing", GrowingCache), ("dynamic", DynamicCache))
+    }
+    outputs = {name: engine.generate(prompts, sp) for name, engine in engines.items()}  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(repeats):
+        for name, engine in engines.items():
+            times[name].append(timed(lambda e=engine: e.generate(prompts, sp))[0])
+    ids = {name: [o.token_ids for r in out for o in r.outputs] for name, out in outputs.items()}
+    growing, dynamic = statistics.median(times["growing"]), statistics.median(times["dynamic"])
+    return {
+        "batch": batch,
+        "new_tokens": new_tokens,
+        "growing_s": growing,
+        "dynamic_s": dynamic,
+        "speedup": dynamic / growing,
+        "identical_outputs": ids["growing"] == ids["dynamic"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -154,9 +182,15 @@ def main() -> None:
         f"identical greedy outputs: {ps['identical_greedy_outputs']}; prefill computed/reused "
         f"{ps['shared_prefill_computed']}/{ps['shared_prefill_reused']}"
     )
+    kv = kv_growth(model, tok, args.repeats, args.batch, 4 * args.new_tokens)
+    print(
+        f"kv growth  batch {kv['batch']} x {kv['new_tokens']} tokens: GrowingCache {kv['growing_s']:.3f}s, "
+        f"DynamicCache {kv['dynamic_s']:.3f}s -> speedup {kv['speedup']:.2f}x (target >= 1.00); "
+        f"identical outputs: {kv['identical_outputs']}"
+    )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"throughput": tp, "prefix_sharing": ps}, f, indent=2)
+            json.dump({"throughput": tp, "prefix_sharing": ps, "kv_growth": kv}, f, indent=2)
 
 
 if __name__ == "__main__":

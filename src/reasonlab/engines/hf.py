@@ -19,6 +19,7 @@ from reasonlab.core.cost import Usage, matmul_params
 from reasonlab.core.errors import ReasonlabError
 from reasonlab.core.progress import progress_bar
 from reasonlab.engines.base import CompletionOutput, RequestOutput, SamplingParams
+from reasonlab.engines.kv_cache import GrowingCache
 from reasonlab.engines.prefix_cache import PrefixCache
 from reasonlab.engines.sampling import next_tokens, token_logprobs
 from reasonlab.models.cache import cache_argument
@@ -43,6 +44,7 @@ class HFEngine:
     enable_prefix_caching: keep finished sequences' KV (up to `prefix_cache_tokens` tokens, least
         recently used evicted first) and reuse it for prompts that extend them.
     max_batch_size: most sequences decoded together; larger requests are split.
+    cache_class: the KV cache of a decode; transformers' DynamicCache gives the same outputs, slower.
     """
 
     def __init__(
@@ -52,8 +54,10 @@ class HFEngine:
         enable_prefix_caching: bool = True,
         prefix_cache_tokens: int = 65_536,
         max_batch_size: int = 64,
+        cache_class: type[DynamicCache] = GrowingCache,
     ):
         self.model = model.eval()
+        self.cache_class = cache_class
         self.tokenizer = tokenizer
         self.device = next(model.parameters()).device
         self.max_batch_size = max_batch_size
@@ -168,7 +172,7 @@ class HFEngine:
         new = [len(p) - r for p, r in zip(prompts, reuse)]
         E = max(new)
         B, dev = len(prompts), self.device
-        cache = DynamicCache()
+        cache = self.cache_class()
         mask = torch.zeros(B, R + E, dtype=torch.long, device=dev)
         if R > 0:
             template = next(kv for kv, n in found if n == R)
