@@ -48,7 +48,7 @@ def ours(args, task, workdir) -> dict:
     model, tok = load_model(args.model, dtype="float32")
     think = detect_think_format(tok, model_name=args.model)
     trainer = RLTrainer(cfg, model, tok, HFEngine(model, tok), think, task, VerifierReward.signed(task))
-    history = train(trainer, Run.open(workdir, {"bench": "rl"}), progress=False)["history"]
+    history = train(trainer, Run.open(workdir, {"bench": "rl"}, overwrite=True, resumes=False), progress=False)["history"]
     steps = [h["seconds_rollout"] + h["seconds_scoring"] + h["seconds_update"] for h in history]
     tokens = [h["response_length"] * args.prompts * args.group for h in history]
     return {
@@ -142,7 +142,7 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=4)
     parser.add_argument("--group", type=int, default=4)
     parser.add_argument("--max-tokens", type=int, default=256)
-    parser.add_argument("--workdir", default="runs/bench-rl")
+    parser.add_argument("--workdir", default="runs/bench-rl", help="scratch folder, replaced each run")
     parser.add_argument("--json")
     args = parser.parse_args()
     torch.manual_seed(0)

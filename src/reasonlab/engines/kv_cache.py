@@ -1,7 +1,8 @@
 """A KV cache that grows in place: transformers' DynamicCache appends each decode step with
 torch.cat, copying the whole cache every token; here each layer keeps a buffer with spare room
 (doubled when full), and a step writes its one position. Same values, same outputs (a test
-decodes with both); about 10% faster sampling on the testbed models on CPU, more for long traces."""
+decodes with both). What it saves grows with the length: 1.11x sampling throughput at 512-token
+completions in benchmarks/engine.py, nothing measurable on ~180-token RL rollouts of testbed:draft."""
 
 from __future__ import annotations
 
