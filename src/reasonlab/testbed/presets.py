@@ -105,7 +105,8 @@ PRESETS["draft-revision"] = dataclasses.replace(
 
 # testbed:logic (issue 20): the target fine-tuned to read the meta-ability tasks, levels 1-2, in the
 # bare formats its tokenizer and 1,024 positions allow (ASCII connectives, no tag instructions), with
-# arith kept in the mix (it is the domain task of the pipeline's domain RL).
+# arith kept in the mix (it is the domain task of the pipeline's domain RL). Induction in the shapes
+# of the paper's released training data, which its specialist trained on.
 _BARE = (("instructions", False),)
 PRESETS["logic"] = dataclasses.replace(
     PRESETS["target"],
@@ -120,8 +121,8 @@ PRESETS["logic"] = dataclasses.replace(
     mixture=(
         MixtureEntry("deduction", (("level", 1), ("notation", "ascii"), *_BARE), LogicTraceConfig()),
         MixtureEntry("deduction", (("level", 2), ("notation", "ascii"), *_BARE), LogicTraceConfig()),
-        MixtureEntry("induction", (("level", 1), *_BARE), LogicTraceConfig()),
-        MixtureEntry("induction", (("level", 2), *_BARE), LogicTraceConfig()),
+        MixtureEntry("induction", (("level", 1), ("source", "released"), *_BARE), LogicTraceConfig()),
+        MixtureEntry("induction", (("level", 2), ("source", "released"), *_BARE), LogicTraceConfig()),
         MixtureEntry("abduction", (("level", 1), *_BARE), LogicTraceConfig()),
         MixtureEntry("abduction", (("level", 2), *_BARE), LogicTraceConfig()),
         MixtureEntry("arith"),
