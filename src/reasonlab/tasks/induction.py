@@ -14,8 +14,9 @@ Two shapes of puzzle (`source`); each departs from what it follows where said. T
 on levels 1-2 of its released data, which is far easier than its generator code:
 
 - `source="generator"` (default) follows the generator code (k = 5 + level) with one change: the
-  shipped generator shows 7-11 terms whatever k is, so with k = 6..10 the operation that makes the
-  masked term was often never shown (at level 5 never) and the answer could not be inferred. Here
+  shipped generator draws 7-11 terms (6-10 shown, the last masked) whatever k is, so with k = 6..10
+  the operation that makes the masked term was often never shown (at level 5 never) and the answer
+  could not be inferred. Here
   k + 2 to k + 6 numbers are shown, so every operation of the cycle appears at least once and the
   first one twice.
 - `source="released"` reproduces the paper's released training data (Meta-Ability-Alignment,
