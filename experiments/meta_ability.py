@@ -63,6 +63,8 @@ SWEEP["abduction-led"] = (0.2, 0.1, 1.0)
 # the paper's merge weights were chosen for. (share of --steps, share of --prompts)
 BUDGET = {"deduction": (1.0, 1.0), "induction": (0.8, 0.5), "abduction": (0.1, 1.0)}
 HELD_OUT = ["arith"]
+# Domain RL: GRPO with SimpleRL-Zoo's sampling (temperature 1.0, no entropy bonus).
+DOMAIN_RL = {"algo": "grpo", "temperature": 1.0, "entropy_coef": 0.0, "reward_norm": "response"}
 POSITIONS = 1024  # the testbed's
 
 
@@ -74,8 +76,8 @@ def eval_sets() -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 def rl_config(args: argparse.Namespace, model: str, task: str, options: dict, **changes: Any) -> RLConfig:
-    """Specialist RL as the official scripts: REINFORCE++ (batch-normalized reward, KL k3 0.001 as a
-    loss), n = 4, rollouts at temperature 0.7, entropy bonus 0.001 (Logic-RL's default, which they
+    """Specialist RL as the official scripts: REINFORCE++ (reward whitened over the batch's response
+    tokens, as verl; KL k3 0.001 as a loss), n = 4, rollouts at temperature 0.7, entropy bonus 0.001 (Logic-RL's default, which they
     keep), each ability's share of the budget; learning rate and steps sized for a tiny model."""
     step_share, prompt_share = BUDGET.get(task, (1.0, 1.0))
     values = {
@@ -83,6 +85,7 @@ def rl_config(args: argparse.Namespace, model: str, task: str, options: dict, **
         "task": task,
         "task_options": {**options, "seed": TRAIN_SEED},
         "algo": "reinforce++",
+        "reward_norm": "token",  # verl's whitening over response tokens
         "steps": max(1, round(args.steps * step_share)),
         "prompts_per_step": max(1, round(args.prompts * prompt_share)),
         "num_generations": 4,
@@ -315,10 +318,7 @@ def main() -> None:
 
     for label, start in (("base", args.base), ("merged", str(work / "merged-paper"))):
         folder = work / f"domain-{label}"
-        # SimpleRL-Zoo's sampling (temperature 1.0, no entropy bonus), GRPO
-        cfg = rl_config(
-            args, start, "arith", {}, algo="grpo", steps=args.domain_steps, temperature=1.0, entropy_coef=0.0
-        )
+        cfg = rl_config(args, start, "arith", {}, steps=args.domain_steps, **DOMAIN_RL)
         stages.run(f"domain RL from {label}", folder / "summary.json", train, cfg, folder)
         results[f"domain RL from {label}"] = measure(str(folder / "model"), folder.name)
     wall = time.perf_counter() - t0

@@ -58,12 +58,11 @@ def test_specialists_get_the_official_scripts_uneven_budgets_and_sampling(repro)
     cfgs = {a: repro.rl_config(args, "testbed:draft", a, repro.OPTIONS[a]) for a in repro.ABILITIES}
     # ~560 / 448 / 56 official steps at 32 / 16 / 32 prompts
     assert [(c.steps, c.prompts_per_step) for c in cfgs.values()] == [(20, 8), (16, 4), (2, 8)]
-    assert all(
-        c.algo == "reinforce++" and c.temperature == 0.7 and c.entropy_coef == 0.001 for c in cfgs.values()
-    )
+    assert all(c.algo == "reinforce++" and c.reward_norm == "token" for c in cfgs.values())
+    assert all(c.temperature == 0.7 and c.entropy_coef == 0.001 for c in cfgs.values())
     assert cfgs["induction"].task_options["source"] == "released"  # the data the paper trained on
-    domain = repro.rl_config(args, "m", "arith", {}, algo="grpo", steps=5, temperature=1.0, entropy_coef=0.0)
-    assert (domain.steps, domain.prompts_per_step) == (5, 8)
+    domain = repro.rl_config(args, "m", "arith", {}, steps=5, **repro.DOMAIN_RL)
+    assert (domain.algo, domain.steps, domain.prompts_per_step, domain.temperature) == ("grpo", 5, 8, 1.0)
 
 
 def test_the_whole_pipeline_runs_small_resumes_and_reports_every_claim(repro, tmp_path, monkeypatch):

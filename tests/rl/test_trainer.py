@@ -283,6 +283,23 @@ def test_reinforce_pp_normalizes_over_the_batch_not_the_group():
     assert adv[0, 0] > 0 and adv[1, 0] < adv[1, 1] < 0
 
 
+def test_reinforce_pp_token_norm_whitens_over_response_tokens_as_verl():
+    # verl gives every token of a response its reward, then whitens over all response tokens:
+    # the same as repeating each reward once per token.
+    rewards = torch.tensor([[3.0, -3.0], [-1.5, 3.0]])
+    lengths = torch.tensor([[10, 200], [40, 12]])
+    cfg = config_from(RLConfig, {"algo": "reinforce++", "reward_norm": "token"})
+    adv, _ = group_advantages(cfg, rewards, lengths)
+    tokens = torch.cat([r.repeat(n) for r, n in zip(rewards.flatten(), lengths.flatten())])
+    expected = (rewards - tokens.mean()) / torch.sqrt(tokens.var() + 1e-8)
+    assert torch.allclose(adv, expected)
+    # the long wrong response pulls the baseline down: the right ones gain more than per response
+    per_response, _ = group_advantages(config_from(RLConfig, {"algo": "reinforce++"}), rewards)
+    assert adv[0, 0] > per_response[0, 0]
+    with pytest.raises(ReasonlabError, match="reward-norm applies to --algo reinforce"):
+        config_from(RLConfig, {"algo": "grpo", "reward_norm": "token"}).validate()
+
+
 def test_train_in_folder_reuses_a_finished_run_and_refuses_one_of_other_settings(tmp_path):
     from reasonlab.rl.job import train_in_folder
 

@@ -81,7 +81,8 @@ def reinforce_pp(
     """REINFORCE++ (the meta-ability paper's specialist RL): no group baseline, the reward
     normalized over the whole batch, (r - batch mean) / (batch std + eps), as ROLL's REINFORCE++
     configuration (reward_norm=batch, KL as a loss). OpenRLHF and verl whiten per token instead,
-    which weights each response by its length; with the KL as a loss the two differ only there."""
+    which weights each response by its length: the trainer's --reward-norm token passes those
+    statistics (trainer.token_whitening) with eps 0."""
     return (rewards - batch_mean) / (batch_std + eps)
 
 

@@ -13,6 +13,7 @@ ALGORITHMS = ("grpo", "raft", "raftpp", "reinforce-rej", "reinforce", "reinforce
 AGGREGATIONS = ("token-mean", "seq-mean", "sum-norm")
 KL_ESTIMATORS = ("k1", "k2", "k3")
 SCALES = ("group", "batch", "none")
+REWARD_NORMS = ("response", "token")
 GROUP_FILTERS = ("none", "zero-variance", "all-correct", "all-wrong")
 # Settings that may change between a run and its resume without changing what it trains.
 NOT_RECIPE = ("checkpoint_every_s", "device")
@@ -56,6 +57,14 @@ class RLConfig(RunInputs):
     )
     scale_rewards: str = field(
         default="group", metadata={"help": "GRPO's std division: group, batch or none."}
+    )
+    reward_norm: str = field(
+        default="response",
+        metadata={
+            "help": "REINFORCE++'s batch normalization: response (each response counts once, as ROLL) "
+            "or token (mean and std over response tokens, so long responses weigh more, as verl and "
+            "OpenRLHF whiten)."
+        },
     )
     entropy_coef: float = field(default=0.0, metadata={"help": "Entropy bonus coefficient."})
     filter_groups: str = field(
@@ -141,6 +150,9 @@ class RLConfig(RunInputs):
         choice("kl_estimator", self.kl_estimator, KL_ESTIMATORS)
         choice("scale_rewards", self.scale_rewards, SCALES)
         choice("filter_groups", self.filter_groups, GROUP_FILTERS)
+        choice("reward_norm", self.reward_norm, REWARD_NORMS)
+        if self.reward_norm != "response" and self.algo != "reinforce++":
+            raise ReasonlabError(f"--reward-norm applies to --algo reinforce++, not {self.algo}")
         if self.reject is not None:
             choice("reject", self.reject, GROUP_FILTERS[1:])
             if self.algo != "reinforce-rej":

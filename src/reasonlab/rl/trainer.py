@@ -62,11 +62,25 @@ def default_reward(cfg: RLConfig, task: Task, think: ThinkFormat) -> Reward:
     return WeightedSum([verifier, FormatReward(close)], [1.0, cfg.format_weight])
 
 
-def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def token_whitening(rewards: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean, std) of the rewards over response tokens, each response's reward counted once per
+    token, with the unbiased variance and 1e-8 inside the root: verl's masked_whiten of outcome
+    returns, which are the response's reward at every token."""
+    weights = lengths.to(rewards.dtype)
+    total = weights.sum()
+    mean = (weights * rewards).sum() / total
+    var = (weights * (rewards - mean) ** 2).sum() / (total - 1).clamp(min=1)
+    return mean, torch.sqrt(var + 1e-8)
+
+
+def group_advantages(
+    cfg: RLConfig, rewards: torch.Tensor, lengths: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """([G, n] advantages, [G] kept groups). NaN rewards (a reward that could not score) get
     advantage 0 and stay out of their group's statistics. A group is dropped from the batch when
     --filter-groups says so (its rewards all agree, or agree on one side); Reinforce-Rej's rejected
-    groups are not dropped: they get advantage 0 and stay, as in the official estimator."""
+    groups are not dropped: they get advantage 0 and stay, as in the official estimator. `lengths`
+    ([G, n] response tokens) are needed by REINFORCE++ with --reward-norm token."""
     valid = ~torch.isnan(rewards)
     adv = torch.zeros_like(rewards)
     kept = torch.ones(rewards.shape[0], dtype=torch.bool)
@@ -74,7 +88,12 @@ def group_advantages(cfg: RLConfig, rewards: torch.Tensor) -> tuple[torch.Tensor
     batch_std = rewards[valid].std() if valid.sum() > 1 else torch.tensor(1.0)
     if cfg.algo == "grpo":
         kwargs = {"scale": cfg.scale_rewards, "batch_std": batch_std}
-    if cfg.algo == "reinforce++":
+    if cfg.algo == "reinforce++" and cfg.reward_norm == "token":
+        if lengths is None:
+            raise ValueError("--reward-norm token needs the responses' lengths")
+        mean, std = token_whitening(rewards[valid], lengths[valid])
+        kwargs = {"batch_mean": mean, "batch_std": std, "eps": 0.0}
+    elif cfg.algo == "reinforce++":
         kwargs = {"batch_mean": rewards[valid].mean(), "batch_std": batch_std}
     for g in range(rewards.shape[0]):
         r = rewards[g][valid[g]].unsqueeze(0)
@@ -178,7 +197,8 @@ class RLTrainer:
         t_rollout = time.perf_counter()
         rewards = torch.tensor(reward_rows)
         self.nan_rewards += int(torch.isnan(rewards).sum())
-        adv, kept = group_advantages(cfg, rewards)
+        lengths = torch.tensor([[len(r.completion_ids) for r in g] for g in groups])
+        adv, kept = group_advantages(cfg, rewards, lengths)
         rows = [
             (prompts[g], r.completion_ids, adv[g, j].item())
             for g in range(len(groups))
