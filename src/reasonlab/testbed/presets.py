@@ -68,14 +68,17 @@ def preset_record(preset: TestbedPreset) -> dict:
 
 
 PRESETS: dict[str, TestbedPreset] = {
-    # ~5.0M parameters. Shorter recipes fall short of the 70% bar: decaying to 1000, pass@1 on 100 x 4
-    # was 45% / 46% / 53.5% after 1000 / 1100 / 1200 steps. Cheaper steps instead: a compiled step
-    # (0.77-0.85x the eager time, benchmarks/testbed_train.py) on widths rounded to 16 tokens (0.95x the
-    # cells, same examples): 36.8-47.2 minutes in four runs. Pooling 16 batches by length (bucket=16,
-    # 0.90x the cells) made batches of one trace type and cost quality: 49.4%. The last iterate varies
-    # from run to run (compiled CPU kernels do not round identically): the last iterates of four runs gave
-    # 74.4 / 70.9 / 63.1 / 69.2% (200 x 4); the mean of the weights over the 400 floor-lr steps of the
-    # last two gave 71.9 / 80.1% (shipped: the 80.1% run, trained in 36.8 minutes).
+    # ~5.0M parameters. Issue 15's recipe: traces with verification and revision (revision_traces.py)
+    # over chains of 2 to 6 steps; the tenth candidate (docs/notes/testbed_calibration.md section 4).
+    # It takes ~2.3 h on 2 cores (longer traces than the first recipe's 36.8 minutes).
+    # History of the schedule, measured on the first recipe (arith chains of 4, no revision):
+    # shorter recipes fell short of the 70% bar: decaying to 1000, pass@1 on 100 x 4 was 45% / 46% /
+    # 53.5% after 1000 / 1100 / 1200 steps. Cheaper steps instead: a compiled step (0.77-0.85x the
+    # eager time, benchmarks/testbed_train.py) on widths rounded to 16 tokens (0.95x the cells, same
+    # examples). Pooling 16 batches by length (bucket=16, 0.90x the cells) made batches of one trace
+    # type and cost quality: 49.4%. The last iterate varies from run to run (compiled CPU kernels do
+    # not round identically): 74.4 / 70.9 / 63.1 / 69.2% (200 x 4) over four runs; the mean of the
+    # weights over the 400 floor-lr steps gave 71.9 / 80.1% in two.
     "target": TestbedPreset(
         hidden=256,
         layers=7,
@@ -85,23 +88,28 @@ PRESETS: dict[str, TestbedPreset] = {
         cosine_steps=1100,
         width_multiple=16,
         average_from=1100,
+        traces=RevisionTraceConfig(),
+        task_steps=(2, 3, 4, 5, 6),
     ),
-    # ~1.1M parameters; same tokenizer, weaker on purpose (RSD needs a draft/target pair). The step
-    # count sets how weak: on 100 held-out problems x 4, pass@1 was 16/21/39/41/50% after
-    # 1000/1100/1200/1300/1400 steps of this schedule; 2000 steps decaying to 2000 gave 79.5% (200 x 4).
+    # ~1.1M parameters; same tokenizer and traces, weaker on purpose (RSD needs a draft/target pair).
+    # On the first recipe the step count set how weak: pass@1 on 100 x 4 was 16/21/39/41/50% after
+    # 1000/1100/1200/1300/1400 steps; 2000 steps decaying to 2000 gave 79.5% (200 x 4).
     # Its bar: 30% to target - 15 points.
-    "draft": TestbedPreset(hidden=128, layers=6, heads=4, kv_heads=2, steps=1400, cosine_steps=1400, lr=3e-3),
+    "draft": TestbedPreset(
+        hidden=128,
+        layers=6,
+        heads=4,
+        kv_heads=2,
+        steps=1400,
+        cosine_steps=1400,
+        lr=3e-3,
+        traces=RevisionTraceConfig(),
+        task_steps=(2, 3, 4, 5, 6),
+    ),
 }
-
-# Candidates for issue 15 (testbed realism): the same architectures and schedules, trained on traces
-# with real verification and revision (revision_traces.py) over chains of 2 to 6 steps. Trained into
-# runs/testbed-<name>; once their cards hold the bars they replace "target" and "draft".
-PRESETS["target-revision"] = dataclasses.replace(
-    PRESETS["target"], traces=RevisionTraceConfig(), task_steps=(2, 3, 4, 5, 6)
-)
-PRESETS["draft-revision"] = dataclasses.replace(
-    PRESETS["draft"], traces=RevisionTraceConfig(), task_steps=(2, 3, 4, 5, 6)
-)
+# The names the candidates were trained under (runs/testbed-<name>-rev10): the same recipes.
+PRESETS["target-revision"] = PRESETS["target"]
+PRESETS["draft-revision"] = PRESETS["draft"]
 
 # testbed:logic (issue 20): the target fine-tuned to read the meta-ability tasks, levels 1-2, in the
 # bare formats its tokenizer and 1,024 positions allow (ASCII connectives, no tag instructions), with
