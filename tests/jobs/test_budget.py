@@ -14,7 +14,7 @@ def test_tokens_include_the_marker_and_wrap_up_and_the_cap_is_stated(tmp_path):
     engine = HFEngine.from_pretrained("testbed:target")
     think = detect_think_format(engine.tokenizer, model_name="testbed:target")
     cfg = BudgetJobConfig.for_model(
-        model="testbed:target", num_problems=2, n=2, thinking=[8, -1], wrap_up=WRAP, max_thinking=300
+        model="testbed:target", num_problems=2, n=2, thinking=[8, -1], wrap_up=WRAP, max_thinking=500
     )
     run = Run.open(tmp_path / "run", config_dict(cfg))
     summary = run_budget(cfg, engine, create_task("arith"), think, run, progress=False)
@@ -26,10 +26,10 @@ def test_tokens_include_the_marker_and_wrap_up_and_the_cap_is_stated(tmp_path):
         assert row["tokens"] == row["thinking_tokens"] + row["marker_tokens"] + row["solution_tokens"]
         assert row["solution_cut_rate"] == 0  # s = 48 fits the testbed's solutions
     assert unlimited["forced_rate"] == 0 and unlimited["marker_tokens"] == 1  # the model's own close
-    assert (forced["thinking_cap"], unlimited["thinking_cap"]) == (8, 300)
-    assert summary["max_thinking"] == 300
+    assert (forced["thinking_cap"], unlimited["thinking_cap"]) == (8, 500)
+    assert summary["max_thinking"] == 500
     report = report_markdown(cfg, summary)
-    assert "| unlimited (capped at 300) |" in report and "at most 300 thinking tokens" in report
+    assert "| unlimited (capped at 500) |" in report and "at most 500 thinking tokens" in report
 
 
 def test_report_warns_when_the_solution_budget_cuts_solutions(tmp_path):

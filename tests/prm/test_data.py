@@ -65,7 +65,7 @@ def test_monte_carlo_labels_mark_a_step_right_when_some_rollout_from_it_is_right
 
     task = create_task("arith")
     problem = task.problem(0)
-    sampler = StepSampler("testbed:target", task, None, rollouts=2, rollout_max_tokens=200, seed=0)
+    sampler = StepSampler("testbed:target", task, None, rollouts=2, rollout_max_tokens=512, seed=0)
     assert isinstance(sampler.label, MonteCarloLabels)
     right = [*task.reference_steps(problem), f"{CANDIDATE} {problem.answer}."]
     labels = sampler.label(task, problem, right, "</think>")

@@ -25,7 +25,7 @@ def test_shipped_model_thinks_in_steps_then_answers_in_a_box(name):
     task = create_task("arith")
     problems = task.problems(3)
     prompts = [chat_prompt_ids(tokenizer, p.question) for p in problems]
-    outs = engine.generate(prompts, SamplingParams(temperature=0, max_tokens=400))
+    outs = engine.generate(prompts, SamplingParams(temperature=0, max_tokens=512))
     for problem, out in zip(problems, outs):
         sample = out.outputs[0]
         thinking, solution, closed = think.split(sample.token_ids)
