@@ -48,7 +48,8 @@ def ours(args, task, workdir) -> dict:
     model, tok = load_model(args.model, dtype="float32")
     think = detect_think_format(tok, model_name=args.model)
     trainer = RLTrainer(cfg, model, tok, HFEngine(model, tok), think, task, VerifierReward.signed(task))
-    history = train(trainer, Run.open(workdir, {"bench": "rl"}, overwrite=True, resumes=False), progress=False)["history"]
+    run = Run.open(workdir, {"bench": "rl"}, overwrite=True, resumes=False)
+    history = train(trainer, run, progress=False)["history"]
     steps = [h["seconds_rollout"] + h["seconds_scoring"] + h["seconds_update"] for h in history]
     tokens = [h["response_length"] * args.prompts * args.group for h in history]
     return {
