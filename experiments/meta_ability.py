@@ -77,8 +77,9 @@ def eval_sets() -> dict[str, tuple[str, dict[str, Any]]]:
 
 def rl_config(args: argparse.Namespace, model: str, task: str, options: dict, **changes: Any) -> RLConfig:
     """Specialist RL as the official scripts: REINFORCE++ (reward whitened over the batch's response
-    tokens, as verl; KL k3 0.001 as a loss), n = 4, rollouts at temperature 0.7, entropy bonus 0.001 (Logic-RL's default, which they
-    keep), each ability's share of the budget; learning rate and steps sized for a tiny model."""
+    tokens, as verl; KL k3 0.001 as a loss), n = 4, rollouts at temperature 0.7, entropy bonus
+    0.001 (Logic-RL's default, which they keep), each ability's share of the budget; learning rate
+    and steps sized for a tiny model."""
     step_share, prompt_share = BUDGET.get(task, (1.0, 1.0))
     values = {
         "model": model,
@@ -324,7 +325,7 @@ def main() -> None:
     wall = time.perf_counter() - t0
 
     sets = list(eval_sets())
-    ability_sets = [s for s in sets if s != "arith"]
+    ability_sets = [s for s in sets if s not in HELD_OUT]
     rows = claims(results, ability_sets)
     docs.mkdir(parents=True, exist_ok=True)
     plot(results, sets, docs / "meta-ability.png")
@@ -343,7 +344,7 @@ def main() -> None:
 
 
 def report(args, results, merges, rows, seconds: dict[str, float], sets: list[str]) -> str:
-    ability_sets = [s for s in sets if s != "arith"]
+    ability_sets = [s for s in sets if s not in HELD_OUT]
 
     def line(name: str, r: dict) -> str:
         cells = " | ".join(f"{100 * np.mean(r[s]['correct']):.1f}" for s in sets)
