@@ -193,14 +193,20 @@ def rerun_entry(folder: str, num_problems: int, n: int) -> dict:
     }
 
 
+def recipe_differences(name: str, recorded: dict) -> list[str]:
+    """The fields where a recorded recipe differs from PRESETS[name] (a field added since keeps its
+    value when unrecorded)."""
+    current = json.loads(json.dumps(preset_record(PRESETS[name])))  # as the logs store it
+    return sorted(
+        k
+        for k in recorded.keys() | current.keys()
+        if k not in current or recorded.get(k, current[k]) != current[k]
+    )
+
+
 def reruns_section(name: str, evaluation: dict) -> str:
     """Reruns of the current recipe beside the shipped model's figures (empty if there are none)."""
-    current = json.loads(json.dumps(preset_record(PRESETS[name])))  # as the logs store it
-
-    def same_recipe(recorded: dict) -> bool:  # a field added since keeps its value when unrecorded
-        return recorded.keys() <= current.keys() and all(recorded.get(k, v) == v for k, v in current.items())
-
-    reruns = [r for r in evaluation.get("reruns", []) if same_recipe(r["preset"])]
+    reruns = [r for r in evaluation.get("reruns", []) if not recipe_differences(name, r["preset"])]
     if not reruns:
         return ""
     log = json.loads((TESTBED_DIR / name / "training_log.json").read_text())
@@ -260,6 +266,11 @@ def card(name: str, evaluation: dict) -> str:
     folder = TESTBED_DIR / name
     log = json.loads((folder / "training_log.json").read_text())
     config = json.loads((folder / "config.json").read_text())
+    if differences := recipe_differences(name, log["preset"]):  # the card describes PRESETS[name]
+        raise SystemExit(
+            f"testbed:{name}: the shipped weights were trained on another recipe than PRESETS[{name!r}] "
+            f"({', '.join(differences)} differ in {folder / 'training_log.json'}); ship a model of this recipe first"
+        )
     preset = PRESETS[name]
     s = evaluation["summary"]
     depth = s["accuracy_by_thinking_depth"]

@@ -174,7 +174,7 @@ def wait_for_first_record(partial: Path, proc: subprocess.Popen, timeout: float 
 
 
 def test_ctrl_c_is_one_line_and_the_rerun_equals_an_uninterrupted_run(monkeypatch, capsys, tmp_path):
-    args = ["generate", "--model", "testbed:draft", "--num-problems", "6", "-n", "2", "--max-tokens", "64"]
+    args = ["generate", "--model", "testbed:draft", "--num-problems", "12", "-n", "2", "--max-tokens", "256"]
     args += ["--chunk", "1", "--no-progress"]
     out = tmp_path / "resumed"
     proc = subprocess.Popen(
@@ -190,7 +190,7 @@ def test_ctrl_c_is_one_line_and_the_rerun_equals_an_uninterrupted_run(monkeypatc
     assert err.strip().splitlines()[-1] == "interrupted: rerun the same command to resume"
     assert "Traceback" not in err and "Aborted" not in err and err.count("interrupted") == 1
     done = len((tmp_path / "resumed.partial" / "samples.jsonl").read_text().splitlines())
-    assert 1 <= done < 6
+    assert 1 <= done < 12
 
     code, stdout, err = run_cli(monkeypatch, capsys, *args, "--out", str(out))
     assert code == 0 and f"resuming: {done} problems already done" in stdout, err

@@ -30,12 +30,18 @@ SMALL = dict(
 )
 
 
-class ByParity(VerifierReward):
-    """+1 / -1 by the parity of the completion's character codes: spread within groups even where a
-    short cap leaves every answer wrong, so every algorithm has something to learn from."""
+class Alternating(VerifierReward):
+    """+1 on every third call, -1 on the others: spread within every group of 3 completions and
+    within every interleaved mini-batch of them, even where a short cap leaves every answer wrong,
+    so every algorithm has something to learn from."""
+
+    def __init__(self, task):
+        super().__init__(task)
+        self.calls = 0
 
     def score(self, problem, completion):
-        return 1.0 if sum(map(ord, completion)) % 2 == 0 else -1.0
+        self.calls += 1
+        return 1.0 if self.calls % 3 == 1 else -1.0
 
 
 def _trainer(**overrides):
@@ -92,7 +98,7 @@ def test_each_prompt_samples_from_its_own_stream():
     seen = []
     real_update = trainer.update
     trainer.update = lambda rows, step: seen.extend(rows) or real_update(rows, step)
-    trainer.reward = ByParity(trainer.task)
+    trainer.reward = Alternating(trainer.task)
     trainer.step(0)
     completions = [tuple(c) for _, c, _ in seen]
     assert completions[:3] != completions[3:]  # the same prompt twice: two different groups
@@ -101,7 +107,7 @@ def test_each_prompt_samples_from_its_own_stream():
 def test_with_several_mini_batches_the_clip_acts_and_raftpp_is_no_longer_raft(tmp_path):
     def weights(algo: str, k: int):
         trainer = _trainer(
-            algo=algo, steps=1, mini_batches=k, learning_rate=5e-2, reward=ByParity(create_task("arith"))
+            algo=algo, steps=1, mini_batches=k, learning_rate=5e-2, reward=Alternating(create_task("arith"))
         )
         history = train(trainer, Run.open(tmp_path / f"{algo}{k}", {"a": algo, "k": k}), progress=False)[
             "history"
@@ -120,7 +126,7 @@ def test_with_several_mini_batches_the_clip_acts_and_raftpp_is_no_longer_raft(tm
 
 @pytest.mark.parametrize("algo", ["grpo", "raft", "raftpp", "reinforce-rej", "reinforce"])
 def test_each_algorithm_moves_the_policy_and_logs_its_metrics(algo, tmp_path):
-    trainer = _trainer(algo=algo, steps=1, reward=ByParity(create_task("arith")))
+    trainer = _trainer(algo=algo, steps=1, reward=Alternating(create_task("arith")))
     before = [p.detach().clone() for p in trainer.model.parameters()]
     run = Run.open(tmp_path / algo, {"algo": algo})
     history = train(trainer, run, progress=False)["history"]
