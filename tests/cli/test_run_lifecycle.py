@@ -173,6 +173,13 @@ def wait_for_first_record(partial: Path, proc: subprocess.Popen, timeout: float 
         time.sleep(0.02)
 
 
+def as_from_a_shell() -> None:
+    """Ctrl-C as a terminal delivers it: a child inherits a blocked or ignored SIGINT from its parent
+    (worker pools of earlier tests in this process may leave either), which would swallow the signal."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_is_one_line_and_the_rerun_equals_an_uninterrupted_run(monkeypatch, capsys, tmp_path):
     args = ["generate", "--model", "testbed:draft", "--num-problems", "12", "-n", "2", "--max-tokens", "256"]
     args += ["--chunk", "1", "--no-progress"]
@@ -182,6 +189,7 @@ def test_ctrl_c_is_one_line_and_the_rerun_equals_an_uninterrupted_run(monkeypatc
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_shell,
     )
     wait_for_first_record(tmp_path / "resumed.partial", proc)
     proc.send_signal(signal.SIGINT)
