@@ -419,8 +419,9 @@ def elastic_claims(elastic: dict[str, list[dict]], budgets: list[int]) -> list[t
         return []
     plain, budgeted = (elastic[n] for n in names)
     start = elastic["start"][0]
+    tight = [t for t in budgets if t > 0]
     rows = []
-    for t in [t for t in budgets if t > 0]:
+    for t in tight:
         b = np.mean([r[str(t)]["accuracy"] for r in budgeted])
         rows.append(
             (
@@ -429,7 +430,6 @@ def elastic_claims(elastic: dict[str, list[dict]], budgets: list[int]) -> list[t
                 f"{100 * b:.1f}% vs {100 * start[str(t)]['accuracy']:.1f}% (start: one evaluation, no seeds)",
             )
         )
-    tight = [t for t in budgets if t > 0]
     diffs = {
         t: differs([r[str(t)]["accuracy"] for r in plain], [r[str(t)]["accuracy"] for r in budgeted])
         for t in tight
