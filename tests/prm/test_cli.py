@@ -59,3 +59,21 @@ def test_a_dataset_gets_monte_carlo_labels(monkeypatch, capsys, tmp_path):
     )  # fmt: skip
     assert code == 0, out
     assert "1 solutions" in out and (tmp_path / "mc" / "steps.jsonl").exists()
+
+
+def test_a_resume_after_the_policy_was_retrained_is_refused(monkeypatch, capsys, tmp_path):
+    import shutil
+
+    from reasonlab.models.loading import resolve_model_path
+    from tests.rl.test_trainer import nudge_weights
+
+    policy, data = tmp_path / "policy", tmp_path / "data"
+    shutil.copytree(resolve_model_path("testbed:draft"), policy)
+    args = ["prm", "data", "--models", str(policy), "--num-problems", "1", "-n", "1", "--max-tokens", "32"]
+    code, out, _ = run_cli(monkeypatch, capsys, *args, "--out", str(data), "--no-progress")
+    assert code == 0, out
+    data.rename(tmp_path / "data.partial")  # as an interrupted run leaves it
+    nudge_weights(policy)
+    code, out, err = run_cli(monkeypatch, capsys, *args, "--out", str(data), "--no-progress")
+    assert code == 2 and "cannot resume" in out + err and "model.safetensors changed" in out + err, out + err
+    assert not data.exists()

@@ -38,15 +38,18 @@ def test_a_step_that_only_closes_the_thinking_is_judged_by_the_answer():
     assert label_testbed_steps(TASK, problem, wrong, "</think>")[-2:] == [False, False]
 
 
-def test_sampled_data_round_trips_and_repeats_under_its_seed(tmp_path):
+def test_sampled_data_round_trips_and_repeats_under_its_seed_in_any_batch(tmp_path):
     task = create_task("arith")
     problems = [task.problem(i) for i in range(2)]
     kwargs = dict(n=2, temperature=1.0, max_tokens=64, seed=3)
     sampler = StepSampler("testbed:draft", task, label_testbed_steps)
-    samples = [s for p in problems for s in sampler.sample(p, **kwargs)]
+    samples = [s for batch in sampler.sample(problems, **kwargs) for s in batch]
     assert len(samples) == 4 and all(len(s.steps) == len(s.labels) > 0 for s in samples)
-    again = [s for p in problems for s in sampler.sample(p, **kwargs)]
-    assert [s.steps for s in again] == [s.steps for s in samples]
+    assert [s.problem_id for s in samples] == [problems[0].id] * 2 + [problems[1].id] * 2
+    # one problem at a time (a resume's batches differ) gives the same solutions
+    alone = [s for p in problems for s in sampler.sample([p], **kwargs)[0]]
+    assert [s.steps for s in alone] == [s.steps for s in samples]
+    assert len({tuple(s.steps) for s in samples}) > 1
     write_samples(tmp_path / "d.jsonl", samples)
     assert read_samples(tmp_path / "d.jsonl") == samples
 

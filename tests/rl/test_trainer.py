@@ -319,3 +319,32 @@ def test_train_in_folder_reuses_a_finished_run_and_refuses_one_of_other_settings
     other = config_from(RLConfig, {**SMALL, "steps": 1, "learning_rate": 5e-4}).validate()
     with pytest.raises(ReasonlabError, match="holds an RL run of other settings"):
         train_in_folder(other, task, tmp_path / "run", progress=False)
+
+
+def nudge_weights(folder) -> None:
+    """Retrain a model folder in miniature: one tensor of its weights moves."""
+    from safetensors.torch import load_file, save_file
+
+    path = folder / "model.safetensors"
+    tensors = load_file(path)
+    name = next(iter(tensors))
+    tensors[name] = tensors[name] + 1e-3
+    save_file(tensors, path, metadata={"format": "pt"})
+
+
+def test_train_in_folder_refuses_a_finished_run_on_other_starting_weights(tmp_path):
+    import shutil
+
+    from reasonlab.models.loading import resolve_model_path
+    from reasonlab.rl.job import train_in_folder
+
+    start = tmp_path / "start"
+    shutil.copytree(resolve_model_path("testbed:draft"), start)
+    cfg = config_from(RLConfig, {**SMALL, "model": str(start), "steps": 1}).validate()
+    task = create_task("arith")
+    train_in_folder(cfg, task, tmp_path / "run", progress=False)
+    train_in_folder(cfg, task, tmp_path / "run", progress=False)  # same weights: reused
+    nudge_weights(start)
+    changed = "trained from other starting weights: .*model.safetensors changed"
+    with pytest.raises(ReasonlabError, match=changed):
+        train_in_folder(cfg, task, tmp_path / "run", progress=False)

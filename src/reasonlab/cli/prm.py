@@ -29,13 +29,13 @@ def data_cmd(
     ).validate()
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
-    from reasonlab.prm.job import STEPS_FILE, run_prm_data
+    from reasonlab.prm.job import STEPS_FILE, policy_weights, run_prm_data
 
     with open_run(
         "prm-data",
         config_dict(cfg),
         out=out,
-        inputs={"dataset": dataset},
+        inputs={"dataset": dataset, **policy_weights(cfg)},  # a resume on retrained policies is refused
         overwrite=overwrite,
         say=console.print,
     ) as run:

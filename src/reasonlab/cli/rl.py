@@ -27,9 +27,8 @@ def train_cmd(
     task = load_task(cfg)
     from reasonlab.core.runs import Run, open_run
     from reasonlab.jobs.common import config_dict
-    from reasonlab.models.loading import resolve_model_path
     from reasonlab.rl.config import NOT_RECIPE
-    from reasonlab.rl.job import final_line, report_markdown, run_rl
+    from reasonlab.rl.job import final_line, report_markdown, run_rl, starting_weights
     from reasonlab.training.distributed import DataParallel
 
     dp = DataParallel.from_env()  # one process, or one of those `accelerate launch` started
@@ -41,7 +40,7 @@ def train_cmd(
         "rl",
         config_dict(cfg),
         out=out,
-        inputs={"model": resolve_model_path(cfg.model)},  # a resume on other weights is refused
+        inputs=starting_weights(cfg),  # a resume on other weights is refused
         overwrite=overwrite,
         volatile=NOT_RECIPE,
         say=console.print,

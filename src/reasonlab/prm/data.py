@@ -130,28 +130,37 @@ class StepSampler:
         )
 
     def sample(
-        self, problem: Problem, n: int, temperature: float, max_tokens: int, seed: int
-    ) -> list[StepSample]:
-        """n solutions of `problem`, each cut into steps and labelled; the seed and the problem fix them."""
+        self, problems: Sequence[Problem], n: int, temperature: float, max_tokens: int, seed: int
+    ) -> list[list[StepSample]]:
+        """n solutions of each problem, cut into steps and labelled, decoded as one batch. Each
+        problem's seed is derived from the seed and its id, and the engine draws each request from
+        its own generator, so a problem's solutions do not depend on its batch-mates."""
         from reasonlab.core.seeds import derive_seed
         from reasonlab.engines.base import SamplingParams
         from reasonlab.models.loading import chat_prompt_ids
 
-        prompt = chat_prompt_ids(self.engine.tokenizer, problem.question, None, self.think)
-        params = SamplingParams(
-            n=n,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            seed=derive_seed(seed, "prm", self.model, problem.id),
-        )
-        close, out = self.think.close_text, []
-        for output in self.engine.generate([prompt], params)[0].outputs:
-            steps = split_steps(output.text)
-            if steps:
-                labels = self.label(self.task, problem, steps, close)
-                correct = bool(self.task.score(problem, output.text, close))
-                out.append(StepSample(problem.id, problem.question, steps, labels, self.model, correct))
-        return out
+        tok, close = self.engine.tokenizer, self.think.close_text
+        prompts = [chat_prompt_ids(tok, p.question, None, self.think) for p in problems]
+        params = [
+            SamplingParams(
+                n=n,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=derive_seed(seed, "prm", self.model, p.id),
+            )
+            for p in problems
+        ]
+        batches = []
+        for problem, request in zip(problems, self.engine.generate(prompts, params)):
+            out = []
+            for output in request.outputs:
+                steps = split_steps(output.text)
+                if steps:
+                    labels = self.label(self.task, problem, steps, close)
+                    correct = bool(self.task.score(problem, output.text, close))
+                    out.append(StepSample(problem.id, problem.question, steps, labels, self.model, correct))
+            batches.append(out)
+        return batches
 
 
 def as_outcome(sample: StepSample, delimiter: str = DELIMITER) -> StepSample:

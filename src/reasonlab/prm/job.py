@@ -11,6 +11,15 @@ from reasonlab.prm.config import PRMDataConfig, PRMTrainConfig
 from reasonlab.prm.data import StepSample, as_outcome, question_negatives, read_samples, write_samples
 
 STEPS_FILE = "steps.jsonl"  # the step samples a finished `prm data` run holds, one per line
+BATCH_PROBLEMS = 16  # problems decoded together; samples do not depend on it (per-request seeds)
+
+
+def policy_weights(cfg: PRMDataConfig) -> dict[str, Path | None]:
+    """The sampling policies' model folders by role ("model testbed:draft"), fingerprinted into the
+    run so that resuming after a policy was retrained refuses instead of mixing two policies' steps."""
+    from reasonlab.models.loading import resolve_model_path
+
+    return {f"model {name}": resolve_model_path(name) for name in cfg.model_list()}
 
 
 def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
@@ -32,10 +41,12 @@ def run_prm_data(cfg: PRMDataConfig, run: Run, progress: bool = True) -> dict:
                 continue
             label = label_testbed_steps if cfg.labels == "exact" else None  # None: Monte-Carlo
             sampler = StepSampler(model, task, label, cfg.rollouts, cfg.max_tokens, cfg.seed)
-            for problem in todo:
-                samples = sampler.sample(problem, cfg.n, cfg.temperature, cfg.max_tokens, cfg.seed)
-                run.add({"id": f"{model}|{problem.id}", "samples": [asdict(s) for s in samples]})
-                advance(1)
+            for start in range(0, len(todo), BATCH_PROBLEMS):
+                chunk = todo[start : start + BATCH_PROBLEMS]
+                batches = sampler.sample(chunk, cfg.n, cfg.temperature, cfg.max_tokens, cfg.seed)
+                for problem, samples in zip(chunk, batches):
+                    run.add({"id": f"{model}|{problem.id}", "samples": [asdict(s) for s in samples]})
+                advance(len(chunk))
     samples = [StepSample(**s) for record in run.records() for s in record["samples"]]
     write_samples(run.path(STEPS_FILE), samples)
     return data_summary(samples)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
+from reasonlab.core.fingerprints import describe_change, input_fingerprints
 from reasonlab.core.runs import Run, open_run, same_recipe
 from reasonlab.jobs.common import config_dict
 from reasonlab.rewards import Reward
@@ -95,6 +96,14 @@ def run_rl(
     }
 
 
+def starting_weights(cfg: RLConfig) -> dict[str, str | None]:
+    """The run's input by role: the starting model's folder, fingerprinted so that a resume or a
+    reuse on other weights (a retrained testbed model, say) is refused (None for testbed:random)."""
+    from reasonlab.models.loading import resolve_model_path
+
+    return {"model": resolve_model_path(cfg.model)}
+
+
 def train_in_folder(
     cfg: RLConfig, task: Task, folder: Path, progress: bool = True, reward: Reward | None = None
 ) -> tuple[dict, list[dict]]:
@@ -106,8 +115,19 @@ def train_in_folder(
             raise ReasonlabError(
                 f"{folder} holds an RL run of other settings: use another folder or remove it"
             )
+        recorded = json.loads((folder / "config.json").read_text()).get("inputs", {})
+        now = input_fingerprints(starting_weights(cfg))
+        change = (
+            describe_change(recorded["model"], now["model"])
+            if {"model"} <= recorded.keys() & now.keys()
+            else None
+        )
+        if change:
+            raise ReasonlabError(f"{folder} was trained from other starting weights: {change}")
     else:
-        with open_run("rl", config_dict(cfg), out=folder, volatile=NOT_RECIPE) as run:
+        with open_run(
+            "rl", config_dict(cfg), out=folder, inputs=starting_weights(cfg), volatile=NOT_RECIPE
+        ) as run:
             summary = run_rl(cfg, task, run, reward=reward, progress=progress)
             run.finish(summary, report_markdown(cfg, summary))
     summary = json.loads((folder / "summary.json").read_text())
