@@ -133,11 +133,21 @@ def mean_se(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(a.std(ddof=1) / np.sqrt(len(a))) if len(a) > 1 else 0.0
 
 
+def t_critical(n: int) -> float:
+    """Two-sided 95% critical value of Student's t with n-1 degrees of freedom (inf below 2 runs)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, n - 1)) if n > 1 else float("inf")
+
+
 def differs(a: list[float], b: list[float]) -> tuple[float, float, bool]:
-    """(mean b - mean a, its standard error over seeds, |difference| > 2 SE)."""
-    (ma, sa), (mb, sb) = mean_se(a), mean_se(b)
-    se = float(np.hypot(sa, sb))
-    return mb - ma, se, abs(mb - ma) > 2 * se and se > 0
+    """(mean of b - a, its standard error, whether the difference is real), paired by seed: seed s of
+    every arm draws its rollouts from the same random stream on the same prompts, so the per-seed
+    differences b_s - a_s are tested (their 95% t interval, n-1 degrees of freedom, excludes 0).
+    With 3 seeds that takes a difference of 4.3 standard errors; one seed decides nothing."""
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    mean, se = mean_se(list(d))
+    return mean, se, len(d) > 1 and mean != 0 and abs(mean) > t_critical(len(d)) * se
 
 
 def window(history: list[dict], key: str, lo: float, hi: float) -> float:
@@ -218,7 +228,7 @@ def algorithm_claims(
     acc: dict[str, list[float]], hist: dict[str, list[list[dict]]], start: float
 ) -> list[tuple[str, str, str]]:
     """(claim, verdict, figures) for each of the paper's claims, from held-out accuracy per seed and
-    the training histories. A difference counts only when it exceeds 2 standard errors over seeds;
+    the training histories. A difference counts only when its 95% interval over seeds excludes 0;
     otherwise the verdict is inconclusive, never a default agree."""
     rows = []
     kl = {n: [float(np.nanmean([h["kl"] for h in run[-10:]])) for run in hist[n]] for n in acc}
@@ -227,8 +237,8 @@ def algorithm_claims(
     # 1. RAFT++ close to GRPO: equivalence within 5 points, resolved by the seeds, once GRPO learned.
     d, se, sig = differs(acc["grpo"], acc["raftpp"])
     g_gain, g_se = mean_se(acc["grpo"])
-    learned = g_gain - start > 2 * g_se and g_gain > start
-    close = not sig and abs(d) + 2 * se <= 0.05
+    learned = differs([start] * len(acc["grpo"]), acc["grpo"])[2] and g_gain > start
+    close = not sig and abs(d) + t_critical(len(acc["grpo"])) * se <= 0.05  # the interval within 5 points
     rows.append(
         (
             "RAFT++ is close to GRPO (56.1 vs 56.3 avg@16, Qwen2.5-Math-7B; Table 1)",
@@ -398,6 +408,7 @@ def main() -> None:
                 evaluate(str(folder / "model"), problems, budgets, args.eval_n, folder / "eval.json")
             )
             hist.setdefault("grpo-budget", []).append(history)
+            summaries.setdefault("grpo-budget", []).append(summary)
         elastic[f"GRPO, rollouts t,s = {args.budget}"] = budget_runs
     wall = time.perf_counter() - t0
 
@@ -422,12 +433,14 @@ def elastic_claims(elastic: dict[str, list[dict]], budgets: list[int]) -> list[t
     tight = [t for t in budgets if t > 0]
     rows = []
     for t in tight:
-        b = np.mean([r[str(t)]["accuracy"] for r in budgeted])
+        seeds = [r[str(t)]["accuracy"] for r in budgeted]
+        d, se, sig = differs([start[str(t)]["accuracy"]] * len(seeds), seeds)
         rows.append(
             (
                 f"budget-trained against its starting model at t={t} (the paper's comparison)",
-                "higher" if b > start[str(t)]["accuracy"] else "not higher",
-                f"{100 * b:.1f}% vs {100 * start[str(t)]['accuracy']:.1f}% (start: one evaluation, no seeds)",
+                "inconclusive" if not sig else "higher" if d > 0 else "lower",
+                f"{100 * np.mean(seeds):.1f}% vs {100 * start[str(t)]['accuracy']:.1f}% "
+                f"({100 * d:+.1f} points, SE {100 * se:.1f} over seeds; the start is one evaluation)",
             )
         )
     diffs = {
@@ -464,12 +477,16 @@ def elastic_claims(elastic: dict[str, list[dict]], budgets: list[int]) -> list[t
 
 def report(args, acc, hist, summaries, elastic, budgets, start, wall, t_algos) -> str:
     s0 = start["-1"]["accuracy"]
+    train_s = sum(summary["seconds"] for runs in summaries.values() for summary in runs)
     lines = [
         "# RL for verifiable rewards on the testbed",
         "",
         f"Produced by `python experiments/rl.py --steps {args.steps} --seeds {args.seeds} --eval-problems "
-        f"{args.eval_problems} --budget {args.budget} --eval-budgets {args.eval_budgets}` in {wall / 60:.0f} minutes on this machine's 2 CPU cores "
-        f'({t_algos / 60:.0f} for part A). Papers: Xiong et al., "A Minimalist Approach to LLM Reasoning: '
+        f"{args.eval_problems} --budget {args.budget} --eval-budgets {args.eval_budgets}` on this machine's 2 CPU cores: "
+        f"the {sum(map(len, summaries.values()))} training runs took {train_s / 60:.0f} minutes in all "
+        f"(their run folders' own clocks; runs in parallel count separately) and this invocation "
+        f"{wall / 60:.0f} minutes ({t_algos / 60:.0f} for part A; finished runs and evaluations it "
+        f'found were reused). Papers: Xiong et al., "A Minimalist Approach to LLM Reasoning: '
         'from Rejection Sampling to Reinforce" (arXiv 2504.11343, code RLHFlow/Minimal-RL); Xu et al., '
         '"Scalable Chain of Thoughts via Elastic Reasoning" (arXiv 2505.05315).',
         "",
@@ -481,8 +498,11 @@ def report(args, acc, hist, summaries, elastic, budgets, start, wall, t_algos) -
         f"learning rate {args.lr} (the paper's 1e-6 does not move a tiny model in {args.steps} steps). "
         "Reinforce-Rej and the two ablations zero the advantages of the groups they reject and keep them "
         f"in the batch, as the official estimator does. Scored on {args.eval_problems} held-out problems (seed 0) x "
-        f"{args.eval_n} samples at temperature 0.6. Figures are means over {args.seeds} seeds; a difference "
-        "is called real when it exceeds 2 standard errors over seeds.",
+        f"{args.eval_n} samples at temperature 0.6. Figures are means over {args.seeds} seeds. Seed s of "
+        "every arm draws its rollouts from the same random stream on the same prompts, so arms are "
+        "compared seed by seed: a difference is called real when the 95% t interval of the per-seed "
+        f"differences excludes 0 ({args.seeds - 1} degrees of freedom: beyond {t_critical(args.seeds):.1f} "
+        "standard errors). The ± and SE figures are standard errors over seeds.",
         "",
         "![training curves](rl_curves.png)",
         "",

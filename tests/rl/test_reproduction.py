@@ -19,12 +19,19 @@ def _history(accuracy: list[float], kl: float, entropy: list[float]) -> list[dic
     ]
 
 
-def test_a_difference_counts_only_beyond_two_standard_errors(repro):
+def test_a_difference_counts_when_its_t_interval_over_paired_seeds_excludes_zero(repro):
     d, se, sig = repro.differs([0.50, 0.52, 0.48], [0.70, 0.72, 0.68])
-    assert d == pytest.approx(0.20) and sig
-    d, se, sig = repro.differs([0.40, 0.60, 0.50], [0.45, 0.65, 0.55])  # 0.05 apart, SE ~0.08
-    assert d == pytest.approx(0.05) and not sig
+    assert d == pytest.approx(0.20) and se == pytest.approx(0.0) and sig
+    # seeds far apart, each 0.10 better: paired by seed, the difference is real
+    assert repro.differs([0.30, 0.80, 0.40], [0.40, 0.90, 0.50])[2]
+    d, se, sig = repro.differs([0.40, 0.60, 0.50], [0.50, 0.55, 0.60])  # +0.10, -0.05, +0.10
+    assert d == pytest.approx(0.05) and se == pytest.approx(0.05) and not sig
+    # 2.6 standard errors: past 2 SE, but short of t(2 df) = 4.30
+    d, se, sig = repro.differs([0.5, 0.5, 0.5], [0.60, 0.52, 0.56])
+    assert d / se == pytest.approx(2.598, abs=1e-3) and not sig
+    assert repro.t_critical(3) == pytest.approx(4.303, abs=1e-3)
     assert not repro.differs([0.5], [0.9])[2]  # one seed: no standard error, nothing is real
+    assert not repro.differs([0.5, 0.6], [0.5, 0.6])[2]
 
 
 def test_claims_made_of_parts(repro):
@@ -107,6 +114,7 @@ def test_the_report_has_every_figure_filled_in(repro):
         n: [
             {
                 "final": {"kl": 0.1, "entropy": 1.0, "response_length": 90.0, "filtered": 0.2},
+                "seconds": 60.0,
                 "seconds_per_step": {"rollout": 1.0},
             }
         ]
