@@ -233,6 +233,16 @@ class Run:
         return self.out
 
 
+def recorded_input_change(folder: Path, inputs: dict[str, str | Path | None]) -> str | None:
+    """What differs between the inputs a finished run in `folder` recorded and `inputs` today, by
+    contents, among the inputs both name (a run made before an input was fingerprinted passes);
+    None if alike. How a chain of runs tells a reusable finished run from a stale one."""
+    before = json.loads((Path(folder) / "config.json").read_text()).get("inputs", {})
+    now = input_fingerprints(inputs)
+    both = before.keys() & now.keys()
+    return _input_change({k: before[k] for k in both}, {k: now[k] for k in both})
+
+
 def _input_change(before: dict[str, Fingerprint], now: dict[str, Fingerprint]) -> str | None:
     """What differs between the inputs a partial run recorded and today's, by contents; None if alike."""
     for name in sorted(before.keys() | now.keys()):

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reasonlab.core.errors import ReasonlabError
-from reasonlab.core.fingerprints import describe_change, input_fingerprints
-from reasonlab.core.runs import Run, open_run, same_recipe
+from reasonlab.core.runs import Run, open_run, recorded_input_change, same_recipe
 from reasonlab.jobs.common import config_dict
 from reasonlab.rewards import Reward
 from reasonlab.rl.config import NOT_RECIPE, RLConfig
@@ -115,14 +114,7 @@ def train_in_folder(
             raise ReasonlabError(
                 f"{folder} holds an RL run of other settings: use another folder or remove it"
             )
-        recorded = json.loads((folder / "config.json").read_text()).get("inputs", {})
-        now = input_fingerprints(starting_weights(cfg))
-        change = (
-            describe_change(recorded["model"], now["model"])
-            if {"model"} <= recorded.keys() & now.keys()
-            else None
-        )
-        if change:
+        if change := recorded_input_change(folder, starting_weights(cfg)):
             raise ReasonlabError(f"{folder} was trained from other starting weights: {change}")
     else:
         with open_run(
