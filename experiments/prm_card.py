@@ -64,7 +64,7 @@ n {eval_config.get("n", "?")} per problem, {eval_config.get("num_problems", "?")
 | step AUROC (right steps above wrong ones) | {figures["step_auroc"]:.3f} |
 | ProcessBench F1 (first wrong step, threshold 0.5) | {pb["f1"]:.3f} (erroneous {pb["erroneous_accuracy"]:.3f}, correct {pb["correct_accuracy"]:.3f}) |
 | outcome AUROC (last step's score vs the final answer) | {figures["outcome_auroc"]:.3f} |
-| best of a group of {best["group_size"]:.1f} (same problem and policy): PRM by last step | {best["prm_last"]:.3f} |
+| best of a group of {best["group_size"]:g} (same problem and policy; the mean size): PRM by last step | {best["prm_last"]:.3f} |
 | same, PRM by lowest step | {best["prm_min"]:.3f} |
 | same, a random pick (the group's mean accuracy) | {best["random"]:.3f} |
 | same, oracle (any right) | {best["oracle"]:.3f} |

@@ -90,6 +90,20 @@ def key(dropped: list[int]) -> str:
     return ",".join(map(str, sorted(dropped))) or "none"
 
 
+def too_shallow(curves: dict, block: str) -> list[str]:
+    """A warning line when no order's first drop keeps half the accuracy: then every order is at
+    the floor from k = 1 on, and the verdicts cannot tell the orders apart."""
+    first = {name: ys[1] for name, ys in curves[block].items() if len(ys) > 1 and name != "random-min"}
+    best = max(first.values())
+    if best >= 0.5:
+        return []
+    return [
+        f"- **Too few layers to separate the orders ({block})**: the best first drop of any order keeps "
+        f"{best:.1%} of the accuracy, so every order is near zero from one dropped block on. A deeper "
+        "model is needed to test the claim."
+    ]
+
+
 def verdicts(data: dict, curves: dict) -> list[str]:
     layers, lines = data["layers"], []
     att = curves["attention"]
@@ -99,9 +113,11 @@ def verdicts(data: dict, curves: dict) -> list[str]:
         f"Here k = {k} of {layers} (the droppable: {len(att['cosine']) - 1}); cosine retains "
         f"{att['cosine'][k]:.1%}, random {att['random'][k]:.1%}, NLL {att['nll'][k]:.1%}."
     )
+    shallow = too_shallow(curves, "attention")
     for m in ENTROPY:
         ok = att[m][k] >= 0.95 and att[m][k] >= att["cosine"][k]
-        lines.append(f"- {m}: retains {att[m][k]:.1%}: **{'agree' if ok else 'disagree'}**")
+        lines.append(f"- {m}: retains {att[m][k]:.1%}: **{word(ok, shallow)}**")
+    lines += shallow
     lay = curves["layer"]
     light = max(1, round(0.125 * layers))
     heavy = min(max(light + 1, round(0.25 * layers)), len(lay["cosine"]) - 1)
@@ -111,13 +127,17 @@ def verdicts(data: dict, curves: dict) -> list[str]:
         f"Light k = {light}: cosine {lay['cosine'][light]:.1%}; heavy k = {heavy}: cosine "
         f"{lay['cosine'][heavy]:.1%}.",
     ]
+    shallow = too_shallow(curves, "layer")
     for m in ENTROPY:
         ok = lay[m][light] < lay["cosine"][light] and lay[m][heavy] > lay["cosine"][heavy]
         lines.append(
-            f"- {m}: {lay[m][light]:.1%} at light, {lay[m][heavy]:.1%} at heavy: "
-            f"**{'agree' if ok else 'disagree'}**"
+            f"- {m}: {lay[m][light]:.1%} at light, {lay[m][heavy]:.1%} at heavy: **{word(ok, shallow)}**"
         )
-    return lines
+    return lines + shallow
+
+
+def word(ok: bool, shallow: list[str]) -> str:
+    return "inconclusive" if shallow else "agree" if ok else "disagree"
 
 
 def plot(curves: dict, path: Path, title: str) -> None:
@@ -148,7 +168,8 @@ def report(data: dict, curves: dict) -> str:
         f"Model {data['model']} ({data['layers']} layers; protected {data['protected']}). Accuracy: greedy, "
         f"{data['problems']} held-out arith problems; unpruned {b['accuracy']:.1%}, held-out perplexity "
         f"{b['heldout_perplexity']:.3f}. Calibration: {data['calibration_texts']} arith traces. Command: "
-        f"`python experiments/pruning.py --model {data['model']} --problems {data['problems']}`.",
+        f"`python experiments/pruning.py --model {data['model']} --problems {data['problems']}`. Held-out "
+        "perplexity counts every token of prompt and trace, the question's random operands included.",
         "",
         *verdicts(data, curves),
         "",

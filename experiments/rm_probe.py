@@ -28,9 +28,11 @@ import statistics
 import time
 from pathlib import Path
 
-from reasonlab.core.runs import Run, write_atomic
+from reasonlab.core.fingerprints import input_fingerprints
+from reasonlab.core.runs import Run, recorded_input_change, write_atomic
 from reasonlab.jobs.common import config_dict, load_task
 from reasonlab.jobs.probe import ProbeConfig, report_markdown, run_probe
+from reasonlab.models.loading import resolve_model_path
 
 SMALL = ("question-removal", "question-shuffle", "question-number-edit", "chain-edit")
 LARGE = ("step-number-edit", "truncate-initial", "truncate-last", "truncate-all", "step-shuffle")
@@ -96,10 +98,12 @@ def variant_lines(base: str, variant: str, per_seed: list[dict]) -> list[str]:
     return lines
 
 
-def finished(folder: Path, config: dict) -> dict | None:
-    """The summary of a finished run of this config in `folder`, or None."""
+def finished(folder: Path, config: dict, models: dict[str, Path]) -> dict | None:
+    """The summary of a finished run of this config on these models' weights in `folder`, or None."""
     try:
-        same = json.loads((folder / "config.json").read_text()) == json.loads(json.dumps(config))
+        recorded = json.loads((folder / "config.json").read_text())
+        recorded.pop("inputs", None)
+        same = recorded == json.loads(json.dumps(config)) and not recorded_input_change(folder, models)
         return json.loads((folder / "summary.json").read_text()) if same else None
     except FileNotFoundError:
         return None
@@ -120,6 +124,7 @@ def main() -> None:
         labels[args.variant] = "PRM + question negatives"
     labels["verifier"] = "verifier"
     rewards = list(labels)
+    models = {r: resolve_model_path(r) for r in rewards if r != "verifier"}
     t0 = time.perf_counter()
     per_seed, reports = [], []
     for seed in SEEDS:
@@ -127,9 +132,9 @@ def main() -> None:
             rewards=",".join(rewards), num_problems=args.problems, n=args.n, seed=seed
         ).validate()
         folder = Path(args.work) / f"seed{seed}"
-        summary = finished(folder, config_dict(cfg))
-        if summary is None:  # not yet run, or run with other settings: (re)run it, resuming a partial
-            run = Run.open(folder, config_dict(cfg), overwrite=True)
+        summary = finished(folder, config_dict(cfg), models)
+        if summary is None:  # not yet run, or with other settings or weights: (re)run it, resuming a partial
+            run = Run.open(folder, config_dict(cfg), overwrite=True, inputs=input_fingerprints(models))
             summary = run_probe(cfg, load_task(cfg), run)
             run.finish(summary, report_markdown(summary))
         per_seed.append(summary["rewards"])

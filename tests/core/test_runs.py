@@ -138,6 +138,36 @@ def test_a_changed_file_in_an_input_folder_is_named(tmp_path):
         Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"target": folder}))
 
 
+def test_a_model_folders_card_is_not_an_input(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"weights")
+    (model / "README.md").write_text("# card, to be measured")
+    run = Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"model": model}))
+    run.add({"id": "x"})
+    (model / "README.md").write_text("# card, measured")  # the card rewritten: the run resumes
+    (model / "evaluation.json").write_text("{}")
+    (model / "loss_curve.png").write_bytes(b"png")
+    assert Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"model": model})).resumed == 1
+    (model / "model.safetensors").write_bytes(b"retrained")
+    with pytest.raises(ReasonlabError, match="model.safetensors changed"):
+        Run.open(tmp_path / "run", {}, inputs=input_fingerprints({"model": model}))
+    # a run recorded when the card was still fingerprinted resumes too
+    (model / "model.safetensors").write_bytes(b"weights")
+    old = input_fingerprints({"model": model})
+    old["model"]["files"]["README.md"] = "an old card's sha256"
+    old["model"]["sha256"] = "a hash over the card too"
+    Run.open(tmp_path / "old", {}, inputs=old).add({"id": "x"})
+    assert Run.open(tmp_path / "old", {}, inputs=input_fingerprints({"model": model})).resumed == 1
+    # outside a model folder a README is data like any other file
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "README.md").write_text("a")
+    before = input_fingerprints({"d": tmp_path / "data"})["d"]["sha256"]
+    (tmp_path / "data" / "README.md").write_text("b")
+    assert input_fingerprints({"d": tmp_path / "data"})["d"]["sha256"] != before
+
+
 def test_default_run_names_follow_contents_not_mtime(tmp_path):
     data = tmp_path / "ds.jsonl"
     write_data(data, [("1+1?", "2")])

@@ -70,3 +70,17 @@ def test_a_baseline_that_solves_nothing_stops_with_a_message(repro):
     data["baseline"] = {"accuracy": 0.0, "heldout_perplexity": 2.0}
     with pytest.raises(SystemExit, match="solves none of the problems"):
         repro.retained_curves(data)
+
+
+def test_a_model_that_no_single_drop_leaves_working_is_called_too_shallow(repro):
+    data = _data({})
+    assert not any("Too few layers" in line for line in repro.verdicts(data, repro.retained_curves(data)))
+    for block in ("attention", "layer"):
+        for name, scores in data["sets"][block].items():
+            if name != "none":
+                scores["accuracy"] = 0.03  # 3.75% retained after any drop
+    lines = repro.verdicts(data, repro.retained_curves(data))
+    shallow = [line for line in lines if "Too few layers" in line]
+    assert len(shallow) == 2 and "(attention)" in shallow[0] and "keeps 3.8% of the accuracy" in shallow[0]
+    verdicts = [line for line in lines if line.startswith("- entropy")]
+    assert len(verdicts) == 6 and all(line.endswith("**inconclusive**") for line in verdicts)

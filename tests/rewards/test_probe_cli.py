@@ -43,6 +43,7 @@ def test_the_verifier_moves_exactly_when_the_answer_does(monkeypatch, capsys, tm
     assert summary["candidates"] == 8 and summary["one_step_solutions"] == 0
     assert verifier["question-removal"]["mean_abs_change"] == 0  # it checks the answer, not the question
     assert verifier["question-shuffle"]["mean_change"] == -1  # the other problem's answer differs
+    assert verifier["question-number-edit"]["mean_change"] < -0.5  # the edited question's answer differs
     assert verifier["chain-edit"]["mean_change"] < -0.5  # a self-consistent chain to another answer
     assert verifier["truncate-all"]["mean_abs_change"] == 0  # the answer step (and its marker) stays
     assert verifier["truncate-initial"]["mean_abs_change"] == 0  # the final answer is still there

@@ -40,6 +40,12 @@ def test_a_sweep_with_every_baseline_writes_a_table_and_a_plot(monkeypatch, caps
     assert methods["rsd delta=1"]["accuracy"] == methods["target only"]["accuracy"]
     assert methods["target only"]["flops_vs_target"] == 1.0
     assert methods["rsd delta=0"]["flops_vs_target"] < 1  # the draft is smaller
+    # the official code's count, generated tokens only: RSD at delta 0 generates the draft's solutions
+    # token for token; at delta 1 the target writes every step after the draft wrote it in vain
+    generated = {k: m["generated_flops_per_problem"] for k, m in methods.items()}
+    assert generated["rsd delta=0"] == generated["draft only"]
+    assert generated["rsd delta=1"] > generated["target only"]
+    assert generated["target only"] < methods["target only"]["flops_per_problem"]  # the prompt's prefill
     assert (tmp_path / "run" / "accuracy_vs_flops.png").exists() and "| rsd delta=0 |" in out
     code, out, err = _rsd(monkeypatch, capsys, prm_folder, tmp_path / "run", "--delta", "0,1")
     assert code == 2 and "already exists" in out + err

@@ -73,3 +73,14 @@ def test_score_grades_the_final_boxed_answer():
     assert task.score(p, f"</think>\n\n\\boxed{{{p.answer}}}") == 1.0
     assert task.score(p, f"</think>\n\n\\boxed{{{int(p.answer) + 1}}}") == 0.0
     assert task.score(p, "no answer at all") == 0.0
+
+
+def test_an_edited_question_is_solved_again():
+    task = create_task("arith", seed=3)
+    p = task.problem(0)
+    assert task.with_question(p, p.question) == p  # read back, the same chain and answer
+    edited = task.with_question(p, "Compute 98-71-25+40+46 from left to right, modulo 100.")
+    assert edited.answer == "88" and edited.id == p.id and task.reference_steps(edited)[0] == "98-71=27"
+    assert task.with_question(p, "Compute 7*8 from left to right.").answer == "56"  # no modulus
+    odd = task.with_question(p, "What is the capital of France?")
+    assert odd.question == "What is the capital of France?" and odd.answer == p.answer

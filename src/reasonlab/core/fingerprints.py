@@ -30,16 +30,39 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# A model folder's card: measured after training and rewritten at will, never read by the model.
+CARD_FILES = ("README.md", "evaluation.json", "training_log.json")
+CARD_SUFFIXES = (".png",)
+
+
+def _is_card_name(name: str) -> bool:
+    return name in CARD_FILES or name.endswith(CARD_SUFFIXES)
+
+
+def _is_card(folder: Path, file: Path) -> bool:
+    """Whether `file` belongs to the card of a model folder (one with config.json at its top)."""
+    return (folder / "config.json").is_file() and file.parent == folder and _is_card_name(file.name)
+
+
+def _without_card(files: dict[str, str]) -> dict[str, str]:
+    """A folder's {relative path: sha256} less a model card's files: runs recorded before cards were
+    left out still compare equal."""
+    if "config.json" not in files:
+        return files
+    return {name: sha for name, sha in files.items() if "/" in name or not _is_card_name(name)}
+
+
 def fingerprint(path: str | Path) -> Fingerprint:
     """{path, size, mtime, sha256} of a file; a folder adds {files: {relative path: sha256}} and its
-    size, mtime and sha256 cover every file under it (sizes summed, latest mtime, hash of hashes)."""
+    size, mtime and sha256 cover every file under it (sizes summed, latest mtime, hash of hashes).
+    A model folder's card is left out: rewriting it does not make a run's inputs stale."""
     path = Path(path)
     if path.is_file():
         st = path.stat()
         return {"path": str(path), "size": st.st_size, "mtime": _mtime(st.st_mtime), "sha256": _sha256(path)}
     if not path.is_dir():
         raise ReasonlabError(f"{path}: no such file or folder")
-    files = sorted(p for p in path.rglob("*") if p.is_file())
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not _is_card(path, p))
     hashes = {p.relative_to(path).as_posix(): _sha256(p) for p in files}
     stats = [p.stat() for p in files]
     listing = "".join(f"{name}\0{sha}\n" for name, sha in hashes.items())
@@ -63,8 +86,10 @@ def describe_change(old: Fingerprint, new: Fingerprint) -> str | None:
         return None
     where = new["path"]
     if "files" in old and "files" in new:
-        before, after = old["files"], new["files"]
+        before, after = _without_card(old["files"]), _without_card(new["files"])
         names = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        if not names:
+            return None
         name = names[0]
         state = "was removed" if name not in after else "was added" if name not in before else "changed"
         others = f" (and {len(names) - 1} other files)" if len(names) > 1 else ""

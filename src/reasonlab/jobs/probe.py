@@ -6,13 +6,12 @@ model and perturbation the summary gives the reward change (mean, mean |change|,
 within 0.05), Kendall's tau between the candidates' rankings before and after, best-of-N accuracy
 when the perturbed scores choose, and for PRMs the mean |change| of the step scores at and after
 the first changed step. A question-shuffled solution is scored against the other problem (its
-question and answer), so the task verifier, the control, moves exactly when the answer's
-correctness does.
+question and answer), and an edited question against its own answer where the task can recompute
+it (arith), so the task verifier, the control, moves exactly when the answer's correctness does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 from dataclasses import dataclass, field
@@ -184,7 +183,7 @@ def probe_group(reward, task, group: list[tuple[Any, list[str]]], names: list[st
             if not p.applied:
                 rows.append(None)
                 continue
-            other = by_question.get(p.question, dataclasses.replace(problem, question=p.question))
+            other = by_question.get(p.question) or task.with_question(problem, p.question)
             after, after_steps = score(reward, other, p.steps)
             step_change = None
             if base_steps is not None and after_steps is not None and p.first_changed_step is not None:

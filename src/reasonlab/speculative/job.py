@@ -101,8 +101,9 @@ def load_models(cfg: RSDRunConfig) -> dict:
 
 
 def summarize(cfg: RSDRunConfig, records: list[dict]) -> dict:
-    """Per method: accuracy, FLOPs and wall seconds per problem (each model's and in all), and for
-    RSD the share of steps the draft wrote; ratios against the target alone."""
+    """Per method: accuracy, FLOPs (prefill included, and as the official code counts them, generated
+    tokens only) and wall seconds per problem, each model's and in all; for RSD the share of steps
+    the draft wrote; ratios against the target alone."""
     methods = {}
     for name in method_names(cfg):
         rows = [r["methods"][name] for r in records if name in r["methods"]]
@@ -113,14 +114,19 @@ def summarize(cfg: RSDRunConfig, records: list[dict]) -> dict:
         per_model: dict[str, dict[str, float]] = {}
         for r in rows:
             for model, ledger in r["ledgers"].items():
-                acc = per_model.setdefault(model, {"flops": 0.0, "seconds": 0.0, "tokens": 0})
+                acc = per_model.setdefault(
+                    model, {"flops": 0.0, "generated_flops": 0.0, "seconds": 0.0, "tokens": 0}
+                )
                 acc["flops"] += ledger["flops"]
+                acc["generated_flops"] += 2.0 * ledger["params"] * ledger["generated"]
                 acc["seconds"] += ledger["seconds"]
                 acc["tokens"] += ledger["generated"] + ledger["prefill_computed"]
         entry = {
             "accuracy": sum(correct) / n,
             "problems": n,
             "flops_per_problem": sum(m["flops"] for m in per_model.values()) / n,
+            # The official code's count: generated tokens only (no prefill, and so no PRM).
+            "generated_flops_per_problem": sum(m["generated_flops"] for m in per_model.values()) / n,
             "seconds_per_problem": sum(m["seconds"] for m in per_model.values()) / n,
             "by_model": {m: {k: v / n for k, v in figures.items()} for m, figures in per_model.items()},
         }
@@ -136,6 +142,9 @@ def summarize(cfg: RSDRunConfig, records: list[dict]) -> dict:
     if base:
         for entry in methods.values():
             entry["flops_vs_target"] = entry["flops_per_problem"] / base["flops_per_problem"]
+            entry["generated_flops_vs_target"] = (
+                entry["generated_flops_per_problem"] / base["generated_flops_per_problem"]
+            )
             entry["seconds_vs_target"] = entry["seconds_per_problem"] / base["seconds_per_problem"]
     return {"methods": methods}
 

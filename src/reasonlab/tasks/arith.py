@@ -21,6 +21,7 @@ from reasonlab.tasks.base import GeneratedTask, Problem, register_task
 from reasonlab.tasks.grade import normalize_int
 
 _STEP = re.compile(r"^(-?\d+)([+\-*])(\d+)=(-?\d+)(?: -> (\d+))?$")
+_QUESTION = re.compile(r"Compute (\d+)((?:[+\-*]\d+)+) from left to right(?:, modulo (\d+))?\.")
 _OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
 
 
@@ -103,6 +104,21 @@ class ArithTask(GeneratedTask):
         question = f"Compute {chain} from left to right{mod_text}."
         meta = {"start": start, "ops": [list(o) for o in ops], "values": values, "modulus": c.modulus}
         return Problem(id=f"arith-{c.seed}-{i}", question=question, answer=str(value), metadata=meta)
+
+    def with_question(self, problem: Problem, question: str) -> Problem:
+        """The chain read back from the question and solved, so an edited number changes the
+        answer; a question that is not an arith chain keeps the old answer."""
+        found = _QUESTION.fullmatch(question.strip())
+        if not found:
+            return super().with_question(problem, question)
+        start, modulus = int(found.group(1)), int(found.group(3)) if found.group(3) else None
+        ops = [[op, int(b)] for op, b in re.findall(r"([+\-*])(\d+)", found.group(2))]
+        value, values = start, []
+        for op, b in ops:
+            value = apply_op(value, op, b, modulus)[1]
+            values.append(value)
+        meta = {"start": start, "ops": ops, "values": values, "modulus": modulus}
+        return Problem(id=problem.id, question=question, answer=str(value), metadata=meta)
 
     def reference_steps(self, problem: Problem) -> list[str]:
         """The correct thinking, one string per step."""

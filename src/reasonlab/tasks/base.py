@@ -51,6 +51,11 @@ class Task(ABC):
     def check(self, problem: Problem, answer: str | None) -> bool:
         """Whether an extracted answer is right."""
 
+    def with_question(self, problem: Problem, question: str) -> Problem:
+        """`problem` asked with another question text (the reward-model probe edits questions). A
+        task that can read its questions recomputes the answer; by default the answer is kept."""
+        return dataclasses.replace(problem, question=question)
+
     def equivalent(self, a: str, b: str) -> bool:
         """Whether two extracted answers state the same thing (votes pool them); default: same text."""
         return a.strip() == b.strip()
