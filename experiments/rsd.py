@@ -129,8 +129,8 @@ def verdicts(methods: dict) -> list[str]:
 
 
 def where_time_goes(rsd: dict, target: dict) -> str:
-    """Each model's seconds in RSD over the target alone's, beside its FLOPs share: on a small CPU a
-    forward call costs about the same whatever its few tokens, so calls, not FLOPs, set the time."""
+    """Each model's seconds in RSD over the target alone's: where the wall time goes, beside the
+    FLOPs."""
     base = target["seconds_per_problem"]
     parts = [
         f"{name.removeprefix('rsd ')}: "
@@ -142,7 +142,7 @@ def where_time_goes(rsd: dict, target: dict) -> str:
         + "; ".join(parts)
         + ". The target alone decodes a batch of solutions in one call per token; RSD makes a draft call and a "
         "PRM pass per step (the PRM one solution at a time) and a target call per round with a rejection, "
-        "each over a few tokens, so the machine pays per call rather than per FLOP."
+        "each over a few tokens."
     )
 
 

@@ -87,6 +87,28 @@ def test_batched_and_single_greedy_agree_despite_padding(engine, tiny):
         assert cold.generate([p], greedy)[0].outputs[0].token_ids == out.outputs[0].token_ids
 
 
+def test_requests_with_their_own_token_caps_are_decoded_in_one_batch(tiny):
+    """As in vLLM, max_tokens is per request: RSD gives each solution the budget it has left, and
+    those requests must still share one batch (one forward per token), each stopping at its cap."""
+    tok = tiny[1]
+    prompts = [prompt(tok, "Compute 1+1."), prompt(tok), prompt(tok, "Compute 5-9.")]
+    caps = [3, 11, 7]
+    params = [
+        SamplingParams(temperature=0, max_tokens=c, ignore_eos=True, seed=i) for i, c in enumerate(caps)
+    ]
+    engine = HFEngine(*tiny, enable_prefix_caching=False)
+    calls = []
+    engine._generate_batch = lambda prompts, *rest, f=engine._generate_batch: (
+        calls.append(len(prompts)) or f(prompts, *rest)
+    )
+    together = engine.generate(prompts, params)
+    assert calls == [3]  # one batch, not one per cap
+    for p, sp, out in zip(prompts, params, together):
+        assert len(out.outputs[0].token_ids) == sp.max_tokens and out.outputs[0].finish_reason == "length"
+        alone = HFEngine(*tiny, enable_prefix_caching=False).generate([p], sp)[0].outputs[0]
+        assert alone.token_ids == out.outputs[0].token_ids
+
+
 def test_n_samples_share_one_prefill(engine, tiny):
     p = prompt(tiny[1])
     out = HFEngine(*tiny, enable_prefix_caching=False).generate(

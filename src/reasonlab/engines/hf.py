@@ -36,6 +36,7 @@ class _Row:
     logprobs: list[dict[int, float]] | None = None
     finish_reason: str | None = None
     stop_reason: str | int | None = None
+    max_tokens: int = 0  # this request's own cap (requests of one batch may differ, as in vLLM)
 
 
 class HFEngine:
@@ -130,11 +131,12 @@ class HFEngine:
             # model, without update_weights): that KV is stale, so it must not be reused.
             self.reset_prefix_cache()
         results: list[RequestOutput | None] = [None] * len(prompts)
-        # Requests that differ only in their seed are decoded together; as in vLLM, each seeded
-        # request draws from its own generator, so its samples do not depend on its batch-mates.
+        # Requests that differ only in their seed or token cap are decoded together; as in vLLM,
+        # each seeded request draws from its own generator, so its samples do not depend on its
+        # batch-mates, and each stops at its own cap.
         groups: dict[SamplingParams, list[int]] = {}
         for i, p in enumerate(per_prompt):
-            groups.setdefault(replace(p, seed=None), []).append(i)
+            groups.setdefault(replace(p, seed=None, max_tokens=1), []).append(i)
         total = sum(p.n for p in per_prompt)
         with progress_bar(total, "sampling", enabled=progress) as advance:
             for sp, indices in groups.items():
@@ -142,7 +144,10 @@ class HFEngine:
                 for start in range(0, len(indices), per_batch):
                     chunk = indices[start : start + per_batch]
                     generators = [self._generator(per_prompt[i].seed) for i in chunk]
-                    outs = self._generate_batch([list(prompts[i]) for i in chunk], sp, generators, advance)
+                    caps = [per_prompt[i].max_tokens for i in chunk]
+                    outs = self._generate_batch(
+                        [list(prompts[i]) for i in chunk], sp, generators, caps, advance
+                    )
                     for i, out in zip(chunk, outs):
                         results[i] = out
         return results  # type: ignore[return-value]
@@ -196,14 +201,16 @@ class HFEngine:
         return cache, mask, logits, usages
 
     @torch.inference_mode()
-    def _generate_batch(self, prompts, sp: SamplingParams, generators, advance) -> list[RequestOutput]:
+    def _generate_batch(
+        self, prompts, sp: SamplingParams, generators, caps: list[int], advance
+    ) -> list[RequestOutput]:
         cache, mask, logits, usages = self._prefill(prompts)
         if sp.n > 1:
             cache.batch_repeat_interleave(sp.n)
             mask = mask.repeat_interleave(sp.n, dim=0)
             logits = logits.repeat_interleave(sp.n, dim=0)
         rows = [
-            _Row(r, j, prompts[r], logprobs=[] if sp.logprobs is not None else None)
+            _Row(r, j, prompts[r], logprobs=[] if sp.logprobs is not None else None, max_tokens=caps[r])
             for r in range(len(prompts))
             for j in range(sp.n)
         ]
@@ -294,7 +301,7 @@ class _StopChecker:
             hit = next((s for s in self.sp.stop if s in tail_text), None)
             if hit is not None:
                 row.finish_reason, row.stop_reason = "stop", hit
-        if row.finish_reason is None and len(row.generated) >= self.sp.max_tokens:
+        if row.finish_reason is None and len(row.generated) >= row.max_tokens:
             row.finish_reason = "length"
 
     def final_text(self, row: _Row) -> str:

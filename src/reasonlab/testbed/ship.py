@@ -40,6 +40,8 @@ def measure_command(name: str) -> str:
     """The command that measures shipped model `name` and rewrites its card."""
     if name in REWARD_MODELS:
         return f"python experiments/prm_card.py --models {name}"
+    if name == "logic":  # measured on the meta-ability tasks, not on arith alone
+        return "python experiments/logic_card.py"
     return f"python experiments/testbed_cards.py --models {name}"
 
 
