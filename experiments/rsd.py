@@ -22,9 +22,8 @@ from reasonlab.cli.rsd import report
 from reasonlab.core.fingerprints import input_fingerprints
 from reasonlab.core.runs import Run, write_atomic
 from reasonlab.jobs.common import config_dict
-from reasonlab.models.loading import resolve_model_path
 from reasonlab.speculative.config import RSDRunConfig
-from reasonlab.speculative.job import run_rsd
+from reasonlab.speculative.job import model_folders, run_rsd
 
 
 def standard_error(p: float, n: int) -> float:
@@ -155,9 +154,9 @@ def main() -> None:
     ap.add_argument("--doc", default="docs/reproductions/rsd.md")
     args = ap.parse_args()
     cfg = RSDRunConfig(prm=args.prm, delta=args.delta, num_problems=args.problems).validate()
-    # The models' contents are fingerprinted: chunks made by a PRM since retrained are not reused.
-    models = {name: resolve_model_path(getattr(cfg, name)) for name in ("draft", "target", "prm")}
-    run = Run.open(Path(args.work), config_dict(cfg), inputs=input_fingerprints(models), overwrite=True)
+    run = Run.open(
+        Path(args.work), config_dict(cfg), inputs=input_fingerprints(model_folders(cfg)), overwrite=True
+    )
     summary = run_rsd(cfg, run, progress=True)
     # The models' own clocks, summed over every method (a rerun that only re-reads the chunks
     # reports the time they took, not its own).

@@ -34,11 +34,9 @@ def rsd(
     check_device(cfg.device)
     from reasonlab.core.runs import open_run
     from reasonlab.jobs.common import config_dict
-    from reasonlab.models.loading import resolve_model_path
-    from reasonlab.speculative.job import run_rsd
+    from reasonlab.speculative.job import model_folders, run_rsd
 
-    inputs = {name: resolve_model_path(getattr(cfg, name)) for name in ("draft", "target", "prm")}
-    inputs["dataset"] = dataset
+    inputs = {**model_folders(cfg), "dataset": dataset}
     with open_run(
         "rsd", config_dict(cfg), out=out, inputs=inputs, overwrite=overwrite, say=console.print
     ) as run:

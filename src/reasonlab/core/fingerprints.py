@@ -35,21 +35,14 @@ CARD_FILES = ("README.md", "evaluation.json", "training_log.json")
 CARD_SUFFIXES = (".png",)
 
 
-def _is_card_name(name: str) -> bool:
-    return name in CARD_FILES or name.endswith(CARD_SUFFIXES)
-
-
-def _is_card(folder: Path, file: Path) -> bool:
-    """Whether `file` belongs to the card of a model folder (one with config.json at its top)."""
-    return (folder / "config.json").is_file() and file.parent == folder and _is_card_name(file.name)
-
-
-def _without_card(files: dict[str, str]) -> dict[str, str]:
-    """A folder's {relative path: sha256} less a model card's files: runs recorded before cards were
-    left out still compare equal."""
+def _without_card(files: dict[str, Any]) -> dict[str, Any]:
+    """A folder's files by relative path, less a model card's (top-level card files of a folder with
+    config.json at its top). Also applied to recorded fingerprints, so runs recorded before cards
+    were left out still compare equal."""
     if "config.json" not in files:
         return files
-    return {name: sha for name, sha in files.items() if "/" in name or not _is_card_name(name)}
+    card = lambda name: "/" not in name and (name in CARD_FILES or name.endswith(CARD_SUFFIXES))  # noqa: E731
+    return {name: value for name, value in files.items() if not card(name)}
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -62,9 +55,9 @@ def fingerprint(path: str | Path) -> Fingerprint:
         return {"path": str(path), "size": st.st_size, "mtime": _mtime(st.st_mtime), "sha256": _sha256(path)}
     if not path.is_dir():
         raise ReasonlabError(f"{path}: no such file or folder")
-    files = sorted(p for p in path.rglob("*") if p.is_file() and not _is_card(path, p))
-    hashes = {p.relative_to(path).as_posix(): _sha256(p) for p in files}
-    stats = [p.stat() for p in files]
+    files = _without_card({p.relative_to(path).as_posix(): p for p in sorted(path.rglob("*")) if p.is_file()})
+    hashes = {name: _sha256(p) for name, p in files.items()}
+    stats = [p.stat() for p in files.values()]
     listing = "".join(f"{name}\0{sha}\n" for name, sha in hashes.items())
     return {
         "path": str(path),

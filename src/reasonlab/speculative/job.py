@@ -78,6 +78,14 @@ def run_chunk(cfg: RSDRunConfig, models: dict, problems, task) -> dict:
     return out
 
 
+def model_folders(cfg: RSDRunConfig) -> dict:
+    """Draft, target and PRM folders by role: the inputs a run fingerprints, so that chunks made by
+    models since retrained are never reused."""
+    from reasonlab.models.loading import resolve_model_path
+
+    return {name: resolve_model_path(getattr(cfg, name)) for name in ("draft", "target", "prm")}
+
+
 def load_models(cfg: RSDRunConfig) -> dict:
     """Engines for draft and target, the PRM, the thinking format; refuses mismatched tokenizers."""
     from reasonlab.core.errors import ReasonlabError

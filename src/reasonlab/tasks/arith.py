@@ -84,6 +84,16 @@ def check_step(text: str, modulus: int | None) -> bool:
     return ("->" in text) == (true_value != true_raw)
 
 
+def _solved(problem_id: str, question: str, start: int, ops: list[list], modulus: int | None) -> Problem:
+    """The problem of the chain start, ops (each [op, operand]) solved left to right."""
+    value, values = start, []
+    for op, b in ops:
+        value = apply_op(value, op, b, modulus)[1]
+        values.append(value)
+    meta = {"start": start, "ops": ops, "values": values, "modulus": modulus}
+    return Problem(id=problem_id, question=question, answer=str(value), metadata=meta)
+
+
 @register_task("arith", ArithConfig)
 class ArithTask(GeneratedTask):
     description = "Left-to-right arithmetic chains (+, -, * mod M) with step-checkable reasoning."
@@ -91,19 +101,16 @@ class ArithTask(GeneratedTask):
     def problem(self, i: int) -> Problem:
         c = self.cfg
         rng = self.stream(i)
-        value = rng.randint(0, c.start_max)
-        start, ops, values = value, [], []
+        start, ops = rng.randint(0, c.start_max), []
         for _ in range(c.steps):
             op = rng.choice(c.ops)
             b = rng.randint(2, c.mul_max) if op == "*" else rng.randint(1, c.operand_max)
-            value = apply_op(value, op, b, c.modulus)[1]
-            ops.append((op, b))
-            values.append(value)
+            ops.append([op, b])
         chain = f"{start}" + "".join(f"{op}{b}" for op, b in ops)
         mod_text = f", modulo {c.modulus}" if c.modulus else ""
-        question = f"Compute {chain} from left to right{mod_text}."
-        meta = {"start": start, "ops": [list(o) for o in ops], "values": values, "modulus": c.modulus}
-        return Problem(id=f"arith-{c.seed}-{i}", question=question, answer=str(value), metadata=meta)
+        return _solved(
+            f"arith-{c.seed}-{i}", f"Compute {chain} from left to right{mod_text}.", start, ops, c.modulus
+        )
 
     def with_question(self, problem: Problem, question: str) -> Problem:
         """The chain read back from the question and solved, so an edited number changes the
@@ -111,14 +118,9 @@ class ArithTask(GeneratedTask):
         found = _QUESTION.fullmatch(question.strip())
         if not found:
             return super().with_question(problem, question)
-        start, modulus = int(found.group(1)), int(found.group(3)) if found.group(3) else None
         ops = [[op, int(b)] for op, b in re.findall(r"([+\-*])(\d+)", found.group(2))]
-        value, values = start, []
-        for op, b in ops:
-            value = apply_op(value, op, b, modulus)[1]
-            values.append(value)
-        meta = {"start": start, "ops": ops, "values": values, "modulus": modulus}
-        return Problem(id=problem.id, question=question, answer=str(value), metadata=meta)
+        modulus = int(found.group(3)) if found.group(3) else None
+        return _solved(problem.id, question, int(found.group(1)), ops, modulus)
 
     def reference_steps(self, problem: Problem) -> list[str]:
         """The correct thinking, one string per step."""
