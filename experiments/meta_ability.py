@@ -343,6 +343,25 @@ def main() -> None:
     print(f"wrote {docs / 'meta-ability.md'} ({wall / 60:.1f} min this run)")
 
 
+def training_rows(work: Path) -> list[str]:
+    """One table row per RL run of the pipeline: whether training moved it (rollout accuracy over its
+    first and last 5 steps, rollouts left without a learning signal, the final KL to its start)."""
+    names = [f"{a}-L{lv}" for a in ABILITIES for lv in (1, 2)] + ["domain-base", "domain-merged"]
+    out = []
+    for name in names:
+        path = work / name / "metrics.jsonl"
+        if not path.is_file():
+            continue
+        steps = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        acc = [s["accuracy"] for s in steps]
+        zero = np.mean([s["zero_advantage"] for s in steps])
+        out.append(
+            f"| {name} | {len(steps)} | {100 * np.mean(acc[:5]):.1f} | {100 * np.mean(acc[-5:]):.1f} | "
+            f"{100 * zero:.0f}% | {steps[-1]['kl']:.4f} |"
+        )
+    return out
+
+
 def report(args, results, merges, rows, seconds: dict[str, float], sets: list[str]) -> str:
     ability_sets = [s for s in sets if s not in HELD_OUT]
 
@@ -369,6 +388,10 @@ def report(args, results, merges, rows, seconds: dict[str, float], sets: list[st
         "\n## Merge weight sweep (deduction / induction / abduction specialists)\n",
         head,
         *[line(label, r) for label, r in merges.items()],
+        "\n## What RL did to each run (rollout accuracy on its training problems, in %)\n",
+        "| run | steps | first 5 steps | last 5 steps | rollouts with zero advantage | final KL |",
+        "|---|---|---|---|---|---|",
+        *training_rows(Path(args.work)),
         "\n## The paper's claims\n",
         "| claim | measured (paired over problems) | verdict |\n|---|---|---|",
         *[f"| {c} | {m} | {v} |" for c, m, v in rows],

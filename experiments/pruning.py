@@ -15,9 +15,10 @@ verdicts use the paper's fractions of the model's layers, rounded, and are fixed
   at heavy k = round(0.25 * layers) (above light) more.
 
 Each evaluated set is a record in a resumable run folder (runs/repro-pruning-<hash>); the report,
-its JSON and the plot go to docs/reproductions/pruning.{md,json,png}.
+its JSON and the plot go to docs/reproductions/pruning.{md,json,png} (--out-dir elsewhere: the run on
+testbed:target, too shallow to separate the orders, is in docs/reproductions/pruning-target/).
 
-    python experiments/pruning.py [--model testbed:target] [--problems 100] [--seeds 5]
+    python experiments/pruning.py [--model testbed:deep] [--problems 100] [--seeds 5] [--max-drop 7]
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def retained_curves(data: dict) -> dict[str, dict[str, list[float]]]:
     curves = {}
     for block, orders in data["orders"].items():
         per = {
-            name: [data["sets"][block][key(order[:k])]["accuracy"] / base for k in range(len(order) + 1)]
+            name: [
+                data["sets"][block][key(order[:k])]["accuracy"] / base for k in range(depth(data, order) + 1)
+            ]
             for name, order in orders.items()
         }
         randoms = [v for name, v in per.items() if name.startswith("random-")]
@@ -84,6 +87,11 @@ def retained_curves(data: dict) -> dict[str, dict[str, list[float]]]:
         curves[block]["random-min"] = [min(col) for col in zip(*randoms)]
         curves[block]["random-max"] = [max(col) for col in zip(*randoms)]
     return curves
+
+
+def depth(data: dict, order: list[int]) -> int:
+    """How many blocks of `order` are dropped at most: all of them, or --max-drop."""
+    return min(len(order), data.get("max_drop") or len(order))
 
 
 def key(dropped: list[int]) -> str:
@@ -110,7 +118,7 @@ def verdicts(data: dict, curves: dict) -> list[str]:
     k = min(round(0.375 * layers), len(att["cosine"]) - 1)
     lines.append(
         f"**Attention sub-blocks** (paper: 12 of 32 dropped by entropy keep >= 95%, ahead of cosine). "
-        f"Here k = {k} of {layers} (the droppable: {len(att['cosine']) - 1}); cosine retains "
+        f"Here k = {k} of {layers} ({len(data['orders']['attention']['cosine'])} droppable); cosine retains "
         f"{att['cosine'][k]:.1%}, random {att['random'][k]:.1%}, NLL {att['nll'][k]:.1%}."
     )
     shallow = too_shallow(curves, "attention")
@@ -168,7 +176,9 @@ def report(data: dict, curves: dict) -> str:
         f"Model {data['model']} ({data['layers']} layers; protected {data['protected']}). Accuracy: greedy, "
         f"{data['problems']} held-out arith problems; unpruned {b['accuracy']:.1%}, held-out perplexity "
         f"{b['heldout_perplexity']:.3f}. Calibration: {data['calibration_texts']} arith traces. Command: "
-        f"`python experiments/pruning.py --model {data['model']} --problems {data['problems']}`. Held-out "
+        f"`python experiments/pruning.py --model {data['model']} --problems {data['problems']}"
+        f"{' --max-drop ' + str(data['max_drop']) if data.get('max_drop') else ''}"
+        f" --max-tokens {data.get('max_tokens', 512)}`. Held-out "
         "perplexity counts every token of prompt and trace, the question's random operands included.",
         "",
         *verdicts(data, curves),
@@ -195,13 +205,18 @@ def report(data: dict, curves: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="testbed:target")
+    parser.add_argument("--model", default="testbed:deep")
     parser.add_argument("--problems", type=int, default=100)
     parser.add_argument("--num-texts", type=int, default=32, help="calibration traces")
     parser.add_argument("--seeds", type=int, default=5, help="random orders")
     parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument(
+        "--max-drop", type=int, default=None, help="drop at most this many blocks per order (default: all)"
+    )
     parser.add_argument("--out-dir", type=Path, default=OUT, help="where pruning.{md,json,png} go")
     args = parser.parse_args()
+    if args.max_drop is not None and args.max_drop < 1:
+        parser.error(f"--max-drop must be at least 1, got {args.max_drop}")
 
     cfg = PruneDropConfig(model=args.model, num_texts=args.num_texts, heldout=32, k=1).validate()
     source = calibration_source(cfg, cfg.heldout)
@@ -214,6 +229,10 @@ def main() -> None:
         "num_texts": args.num_texts,
         "seeds": args.seeds,
     }
+    if args.max_drop is not None:  # left out when unset, so that earlier runs still resume
+        config["max_drop"] = args.max_drop
+    if args.max_tokens != 512:  # likewise left out at its default
+        config["max_tokens"] = args.max_tokens
     inputs = {"model": resolve_model_path(args.model)}  # new weights: a new run folder, never mixed
     with open_run("repro-pruning", config, inputs=inputs, overwrite=True, unit="pruned models") as run:
         data = run_all(args, cfg, model, tokenizer, texts, heldout, pad, protected, run)
@@ -234,7 +253,10 @@ def run_all(args, cfg, model, tokenizer, texts, heldout, pad, protected, run) ->
         b: orders_for(model, texts, b, droppable(model, b, protected), cfg, args.seeds, pad) for b in BLOCKS
     }
     todo = {("none", "none")} | {
-        (b, key(o[:k])) for b, per in orders.items() for o in per.values() for k in range(1, len(o) + 1)
+        (b, key(o[:k]))
+        for b, per in orders.items()
+        for o in per.values()
+        for k in range(1, min(len(o), args.max_drop or len(o)) + 1)
     }
     with progress_bar(len(todo), "pruned models evaluated") as advance:
         for block, name in sorted(todo):
@@ -253,6 +275,8 @@ def run_all(args, cfg, model, tokenizer, texts, heldout, pad, protected, run) ->
         "protected": protected,
         "problems": args.problems,
         "calibration_texts": len(texts),
+        "max_drop": args.max_drop,
+        "max_tokens": args.max_tokens,
         "baseline": baseline,
         "orders": orders,
         "sets": {

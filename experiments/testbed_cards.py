@@ -31,12 +31,15 @@ from reasonlab.models.think import detect_think_format
 from reasonlab.tasks import create_task
 from reasonlab.testbed.handles import TESTBED_DIR
 from reasonlab.testbed.presets import PRESETS, preset_record
+from reasonlab.testbed.ship import CARD_COMMAND, measure_command
 from reasonlab.testbed.traces import CANDIDATE_LINE
 
 ROLE = {
     "target": "the larger model: the policy that sampling methods, budgets, RL and pruning work on, and "
     "the target of speculative decoding",
     "draft": "the small draft model of reward-guided speculative decoding; weaker on purpose",
+    "deep": "the target's parameter count over 18 narrow layers, for block pruning, where the target's 7 "
+    "layers leave too few blocks to order",
 }
 
 
@@ -350,7 +353,8 @@ def main() -> None:
     if args.rerun and not (Path(args.rerun[1]) / "training_log.json").exists():
         parser.error(f"--rerun: {args.rerun[1]} has no training_log.json (not a folder testbed train wrote)")
     evaluations = {}
-    shipped = [name for name in PRESETS if (TESTBED_DIR / name).is_dir()]  # not the candidate recipes
+    # shipped arith models (not the candidate recipes, nor testbed:logic, which logic_card.py measures)
+    shipped = [n for n in PRESETS if (TESTBED_DIR / n).is_dir() and measure_command(n) == CARD_COMMAND + n]
     for name in shipped:  # a card describes PRESETS[name]: refuse before minutes of measuring
         log_path = TESTBED_DIR / name / "training_log.json"
         if differences := recipe_differences(name, json.loads(log_path.read_text())["preset"]):

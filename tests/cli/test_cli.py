@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -242,8 +243,12 @@ def test_fractured_and_budget_commands_write_their_runs(monkeypatch, capsys, tmp
 def test_fractured_on_a_local_model_folder_uses_the_official_settings(
     monkeypatch, capsys, tmp_path, tiny_dir
 ):
-    out = tmp_path / "f"
-    args = ["--model", str(tiny_dir), "--num-problems", "1", "-n", "2", "-H", "2", "-m", "1", "--no-progress"]
+    out, local = tmp_path / "f", tmp_path / "local"
+    # tiny_dir keeps the testbed's tokenizer file, which marks a folder made from a testbed model; the
+    # same vocabulary in another file stands for a real model's folder
+    shutil.copytree(tiny_dir, local)
+    (local / "tokenizer.json").write_text(json.dumps(json.loads((local / "tokenizer.json").read_text())))
+    args = ["--model", str(local), "--num-problems", "1", "-n", "2", "-H", "2", "-m", "1", "--no-progress"]
     code, stdout, err = run_cli(
         monkeypatch, capsys, "fractured", *args, "--max-tokens", "6", "--out", str(out)
     )

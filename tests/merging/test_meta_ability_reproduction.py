@@ -83,6 +83,9 @@ def test_the_whole_pipeline_runs_small_resumes_and_reports_every_claim(repro, tm
     stages = summary["stage_seconds"]
     assert "specialist abduction level 2" in stages and "domain RL from merged" in stages
     assert (tmp_path / "docs" / "meta-ability.png").stat().st_size > 0
+    report = (tmp_path / "docs" / "meta-ability.md").read_text()
+    trained = [line.split(" | ")[0] for line in report.splitlines() if line.startswith("| domain-")]
+    assert trained == ["| domain-base", "| domain-merged"] and "| deduction-L2 | 1 |" in report
     merged = json.loads((tmp_path / "work" / "merged-paper" / "merge_config.json").read_text())
     assert [round(w, 3) for w in merged["effective_weights"]] == [0.769, 0.154, 0.077]
     arithmetic = json.loads((tmp_path / "work" / "merged-task" / "merge_config.json").read_text())

@@ -44,3 +44,21 @@ def test_explicit_values_win_and_empty_system_prompt_means_none():
     assert (cfg.max_tokens, cfg.system_prompt, cfg.n) == (4096, "", 2)
     unset = config_from(GenerateConfig, {"model": "/models/qwen3", "max_tokens": None, "system_prompt": None})
     assert (unset.max_tokens, unset.system_prompt) == (32768, OFFICIAL_SYSTEM_PROMPT)
+
+
+def test_a_folder_made_from_a_testbed_model_keeps_testbed_caps(tmp_path):
+    """An RL policy, a merge or a pruned copy of a testbed model has no training_log.json but keeps
+    the testbed's tokenizer: with the official system prompt it would see a prompt it was never
+    trained on (the meta-ability pipeline's level-2 specialists did, and scored near zero)."""
+    import shutil
+
+    from reasonlab.models.loading import resolve_model_path
+
+    derived, other = tmp_path / "derived", tmp_path / "other"
+    shutil.copytree(resolve_model_path("testbed:draft"), derived)
+    (derived / "training_log.json").unlink()
+    other.mkdir()
+    (other / "tokenizer.json").write_text('{"version": "1.0"}')
+    cfg = FracturedJobConfig.for_model(model=str(derived))
+    assert (cfg.max_tokens, cfg.answer_max_tokens, cfg.system_prompt) == (512, 32, None)
+    assert FracturedJobConfig.for_model(model=str(other)).system_prompt == OFFICIAL_SYSTEM_PROMPT

@@ -69,7 +69,8 @@ def test_testbed_handles_load_in_a_fresh_interpreter_without_importing_the_testb
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:3] == [
-        "['testbed:draft', 'testbed:orm', 'testbed:prm', 'testbed:random', 'testbed:target']",
+        "['testbed:deep', 'testbed:draft', 'testbed:logic', 'testbed:orm', 'testbed:prm', 'testbed:random', "
+        "'testbed:target']",
         "draft",
         "LlamaForCausalLM",
     ]

@@ -84,3 +84,13 @@ def test_a_model_that_no_single_drop_leaves_working_is_called_too_shallow(repro)
     assert len(shallow) == 2 and "(attention)" in shallow[0] and "keeps 3.8% of the accuracy" in shallow[0]
     verdicts = [line for line in lines if line.startswith("- entropy")]
     assert len(verdicts) == 6 and all(line.endswith("**inconclusive**") for line in verdicts)
+
+
+def test_max_drop_cuts_every_curve_and_the_verdicts_read_within_it(repro):
+    data = _data({"2,3,4": 0.8, "4,5,6": 0.4})
+    data["max_drop"] = 3
+    for block in ("attention", "layer"):  # sets beyond 3 drops were never evaluated
+        data["sets"][block] = {n: r for n, r in data["sets"][block].items() if n.count(",") < 3}
+    curves = repro.retained_curves(data)
+    assert {len(ys) for ys in curves["attention"].values()} == {4}
+    assert "- entropy-knn: retains 100.0%: **agree**" in "\n".join(repro.verdicts(data, curves))

@@ -10,11 +10,14 @@ Elastic Reasoning: a 1024-token solution budget).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from reasonlab.models.loading import TESTBED_PREFIX
+from reasonlab.models.registry import model_handles
 
 OFFICIAL_SYSTEM_PROMPT = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -42,15 +45,32 @@ REAL_MODEL_DEFAULTS: dict[str, Any] = {
 
 
 def is_testbed_model(model: str) -> bool:
-    """A testbed handle, or a folder that `reasonlab testbed train` wrote (before it is shipped):
-    its training_log.json records the testbed recipe it was trained with."""
+    """A testbed handle; a folder that `reasonlab testbed train` wrote (before it is shipped): its
+    training_log.json records the testbed recipe it was trained with; or a folder made from a
+    testbed model (an RL policy, a merge, a pruned copy), which keeps the testbed's tokenizer."""
     if model.startswith(TESTBED_PREFIX):
         return True
-    log = Path(model) / "training_log.json"
+    folder = Path(model)
     try:
-        return "preset" in json.loads(log.read_text())
+        if "preset" in json.loads((folder / "training_log.json").read_text()):
+            return True
     except (OSError, ValueError, TypeError):
-        return False
+        pass
+    return _digest(folder / "tokenizer.json") in _testbed_tokenizer_digests()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@functools.cache
+def _testbed_tokenizer_digests() -> frozenset[str]:
+    """The tokenizer.json digests of the shipped testbed models (they share one tokenizer)."""
+    folders = [h.path for name, h in model_handles().items() if name.startswith(TESTBED_PREFIX) and h.path]
+    return frozenset(d for d in (_digest(f / "tokenizer.json") for f in folders) if d is not None)
 
 
 def model_defaults(model: str) -> dict[str, Any]:

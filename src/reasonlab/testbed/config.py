@@ -12,7 +12,10 @@ from reasonlab.testbed.presets import PRESETS, TestbedPreset
 
 @dataclass
 class TrainConfig:
-    model: str = field(default="target", metadata={"help": "Which testbed model: target or draft."})
+    model: str = field(
+        default="target",
+        metadata={"help": "Testbed model, a recipe of testbed/presets.py (target, draft, logic, deep)."},
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the initial weights and the training data."})
     steps: int | None = field(
         default=None, metadata={"help": "Optimizer steps, at least 1 (default: the model's recipe)."}

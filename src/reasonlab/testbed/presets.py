@@ -130,3 +130,11 @@ PRESETS["logic"] = dataclasses.replace(
         MixtureEntry("arith"),
     ),
 )
+
+# testbed:deep (issue 19): the target's parameter count (5.0M) spread over 18 narrow layers, so that
+# block pruning has 15 droppable layers to order (the target's 7 leave 4, too few to tell the orders
+# apart: docs/reproductions/pruning-target/pruning.md). The first recipe's traces (arith chains of 4,
+# no revision), which train in about half the time of issue 15's; schedule and averaging the target's.
+PRESETS["deep"] = dataclasses.replace(
+    PRESETS["target"], hidden=160, layers=18, heads=4, kv_heads=2, traces=TraceConfig(), task_steps=(4,)
+)

@@ -36,13 +36,16 @@ REWARD_MODELS = ("prm", "orm")  # shipped from `reasonlab prm train` runs, not f
 REWARD_MODEL_FILES = (*REQUIRED, "prm_config.json")
 
 
+CARD_COMMAND = "python experiments/testbed_cards.py --models "  # the arith models' cards
+
+
 def measure_command(name: str) -> str:
     """The command that measures shipped model `name` and rewrites its card."""
     if name in REWARD_MODELS:
         return f"python experiments/prm_card.py --models {name}"
     if name == "logic":  # measured on the meta-ability tasks, not on arith alone
         return "python experiments/logic_card.py"
-    return f"python experiments/testbed_cards.py --models {name}"
+    return CARD_COMMAND + name
 
 
 def check_reward_model_folder(name: str, folder: Path) -> dict:
