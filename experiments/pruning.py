@@ -77,7 +77,8 @@ def retained_curves(data: dict) -> dict[str, dict[str, list[float]]]:
     for block, orders in data["orders"].items():
         per = {
             name: [
-                data["sets"][block][key(order[:k])]["accuracy"] / base for k in range(depth(data, order) + 1)
+                data["sets"][block][key(order[:k])]["accuracy"] / base
+                for k in range(depth(order, data.get("max_drop")) + 1)
             ]
             for name, order in orders.items()
         }
@@ -89,9 +90,9 @@ def retained_curves(data: dict) -> dict[str, dict[str, list[float]]]:
     return curves
 
 
-def depth(data: dict, order: list[int]) -> int:
+def depth(order: list[int], max_drop: int | None) -> int:
     """How many blocks of `order` are dropped at most: all of them, or --max-drop."""
-    return min(len(order), data.get("max_drop") or len(order))
+    return min(len(order), max_drop or len(order))
 
 
 def key(dropped: list[int]) -> str:
@@ -256,7 +257,7 @@ def run_all(args, cfg, model, tokenizer, texts, heldout, pad, protected, run) ->
         (b, key(o[:k]))
         for b, per in orders.items()
         for o in per.values()
-        for k in range(1, min(len(o), args.max_drop or len(o)) + 1)
+        for k in range(1, depth(o, args.max_drop) + 1)
     }
     with progress_bar(len(todo), "pruned models evaluated") as advance:
         for block, name in sorted(todo):

@@ -11,11 +11,11 @@ Elastic Reasoning: a 1024-token solution budget).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from reasonlab.core.fingerprints import fingerprint
 from reasonlab.models.loading import TESTBED_PREFIX
 from reasonlab.models.registry import model_handles
 
@@ -56,13 +56,14 @@ def is_testbed_model(model: str) -> bool:
             return True
     except (OSError, ValueError, TypeError):
         pass
-    return _digest(folder / "tokenizer.json") in _testbed_tokenizer_digests()
+    return _tokenizer_digest(folder) in _testbed_tokenizer_digests()
 
 
-def _digest(path: Path) -> str | None:
+def _tokenizer_digest(folder: Path) -> str | None:
+    path = folder / "tokenizer.json"
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return fingerprint(path)["sha256"] if path.is_file() else None
+    except OSError:  # unreadable
         return None
 
 
@@ -70,7 +71,7 @@ def _digest(path: Path) -> str | None:
 def _testbed_tokenizer_digests() -> frozenset[str]:
     """The tokenizer.json digests of the shipped testbed models (they share one tokenizer)."""
     folders = [h.path for name, h in model_handles().items() if name.startswith(TESTBED_PREFIX) and h.path]
-    return frozenset(d for d in (_digest(f / "tokenizer.json") for f in folders) if d is not None)
+    return frozenset(d for d in map(_tokenizer_digest, folders) if d is not None)
 
 
 def model_defaults(model: str) -> dict[str, Any]:
