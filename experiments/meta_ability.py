@@ -17,13 +17,14 @@ The paper's claims are about held-out tasks: their verdicts are taken on arith, 
 specialist trains on. The ability sets are in-distribution diagnostics.
 Every verdict in docs/reproductions/meta-ability.md is computed here from the measured numbers.
 
-    python experiments/meta_ability.py [--steps 20] [--domain-steps 20] [--eval-problems 50]
+    python experiments/meta_ability.py [--steps 20] [--domain-steps 20] [--eval-problems 50] [--held-out-problems 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from reasonlab.cli.common import config_from
+from reasonlab.core.fingerprints import fingerprint
 from reasonlab.core.plots import new_figure, save_figure
 from reasonlab.core.progress import progress_bar
 from reasonlab.core.runs import write_atomic, write_json
@@ -39,7 +41,7 @@ from reasonlab.engines import SamplingParams
 from reasonlab.engines.hf import HFEngine
 from reasonlab.jobs.generate import grade_sample
 from reasonlab.jobs.merge import MergeConfig, run_merge
-from reasonlab.models.loading import chat_prompt_ids
+from reasonlab.models.loading import chat_prompt_ids, resolve_model_path
 from reasonlab.models.think import detect_think_format
 from reasonlab.rl.config import RLConfig
 from reasonlab.rl.job import train_in_folder
@@ -63,6 +65,7 @@ SWEEP["abduction-led"] = (0.2, 0.1, 1.0)
 # the paper's merge weights were chosen for. (share of --steps, share of --prompts)
 BUDGET = {"deduction": (1.0, 1.0), "induction": (0.8, 0.5), "abduction": (0.1, 1.0)}
 HELD_OUT = ["arith"]
+MERGED = "merged (paper weights)"
 # Domain RL: GRPO with SimpleRL-Zoo's sampling (temperature 1.0, no entropy bonus).
 DOMAIN_RL = {"algo": "grpo", "temperature": 1.0, "entropy_coef": 0.0, "reward_norm": "response"}
 POSITIONS = 1024  # the testbed's
@@ -102,38 +105,117 @@ def rl_config(args: argparse.Namespace, model: str, task: str, options: dict, **
     return config_from(RLConfig, {**values, **changes}).validate()
 
 
+def fresh_run(folder: Path) -> bool:
+    """Whether the RL stage in `folder` still has to train (train_in_folder reuses a finished run
+    only of the same recipe and starting weights, and refuses any other)."""
+    return not (folder / "summary.json").exists()
+
+
+def training_seconds(summary: dict) -> float:
+    """An RL run's training seconds, summed over its resumed segments."""
+    return summary["seconds"]
+
+
 def train(cfg: RLConfig, folder: Path) -> dict:
     summary, _ = train_in_folder(cfg, create_task(cfg.task, **cfg.task_options), folder)
     return summary
 
 
+def model_digest(model: str) -> str:
+    """The digest of a model folder's files (weights, config, tokenizer; not its card), or the
+    handle of a model built in memory."""
+    path = resolve_model_path(model)
+    return fingerprint(path)["sha256"] if path is not None else model
+
+
+def merge_inputs(models: list[str], weights: tuple[float, ...], base: str | None) -> dict:
+    """What a merge is made of: the digests of the models (and base) and the weights."""
+    return {
+        "models": [model_digest(m) for m in models],
+        "base": model_digest(base) if base is not None else None,
+        "weights": list(weights),
+    }
+
+
+def merged_from(folder: Path, inputs: dict) -> bool:
+    """Whether `folder` holds a merge of `inputs` (recorded beside it, in <folder>.inputs.json)."""
+    record = folder.with_name(folder.name + ".inputs.json")
+    return (
+        (folder / "model.safetensors").exists()
+        and record.exists()
+        and json.loads(record.read_text()) == inputs
+    )
+
+
 def merge(models: list[str], weights: tuple[float, ...], folder: Path, base: str | None = None) -> None:
-    """Into `folder`, unless an earlier run made it: linear and normalized, or with a base task
-    arithmetic (base + sum of weight x (model - base), unnormalized)."""
-    if not (folder / "model.safetensors").exists():
-        if base is None:
-            cfg = MergeConfig(models=models, weights=list(weights), method="linear", normalize=True)
-        else:
-            cfg = MergeConfig(
-                models=models, weights=list(weights), method="task_arithmetic", base=base, normalize=False
-            )
-        run_merge(cfg, folder)
+    """Into `folder`, unless it already holds this merge of these models: linear and normalized, or
+    with a base task arithmetic (base + sum of weight x (model - base), unnormalized). A merge of
+    models retrained since is made again, not reused."""
+    inputs = merge_inputs(models, weights, base)
+    if merged_from(folder, inputs):
+        return
+    if base is None:
+        cfg = MergeConfig(models=models, weights=list(weights), method="linear", normalize=True)
+    else:
+        cfg = MergeConfig(
+            models=models, weights=list(weights), method="task_arithmetic", base=base, normalize=False
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+    run_merge(cfg, folder)
+    write_json(folder.with_name(folder.name + ".inputs.json"), inputs)
+
+
+def eval_key(
+    model: str, n: int, problems: int, max_tokens: int, temperature: float, held_out: int | None = None
+) -> dict:
+    """What an evaluation's result depends on: the model (by the digest of its folder, so that a
+    stage retrained under the same name is measured again), the sets (tasks and options; not the
+    generators' code) and the sampling settings; as JSON reads it back."""
+    key = {
+        "weights": model_digest(model),
+        "n": n,
+        "problems": problems,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+        "held_out_problems": problems if held_out is None else held_out,
+        "sets": eval_sets(),
+    }
+    return json.loads(json.dumps(key))
+
+
+def cached(out: Path, key: dict) -> dict | None:
+    """The result kept in `out` when it was measured under `key`, else None."""
+    if not out.exists():
+        return None
+    saved = json.loads(out.read_text())
+    return saved["sets"] if saved.get("key") == key else None
 
 
 def evaluate(
-    model: str, n: int, problems: int, max_tokens: int, temperature: float, out: Path
+    model: str,
+    n: int,
+    problems: int,
+    max_tokens: int,
+    temperature: float,
+    out: Path,
+    held_out: int | None = None,
 ) -> dict[str, dict]:
-    """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model`; cached in `out`."""
-    if out.exists():
-        return json.loads(out.read_text())
+    """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model` on `problems` of
+    each ability set and `held_out` (default: as many) of each held-out task; cached in `out` with
+    what it was measured under (a stale cache is measured again)."""
+    key = eval_key(model, n, problems, max_tokens, temperature, held_out)
+    if (result := cached(out, key)) is not None:
+        return result
+    held_out = problems if held_out is None else held_out
+    sizes = {name: held_out if name in HELD_OUT else problems for name in eval_sets()}
     engine = HFEngine.from_pretrained(model)
     tok, think = engine.tokenizer, detect_think_format(engine.tokenizer)
     result = {}
     sets = eval_sets()
-    with progress_bar(len(sets) * problems, f"evaluating {model}") as advance:
+    with progress_bar(sum(sizes.values()), f"evaluating {model}") as advance:
         for name, (task_name, options) in sets.items():
             task = create_task(task_name, **options)
-            items = task.problems(problems)
+            items = task.problems(sizes[name])
             prompts = [chat_prompt_ids(tok, p.question, None, think) for p in items]
             params = [
                 SamplingParams(
@@ -154,7 +236,7 @@ def evaluate(
                         formed += [tags_well_formed(c.text) for c in o.outputs]
                 advance(len(outs))
             result[name] = {"correct": correct, "well_formed": float(np.mean(formed)) if formed else None}
-    write_json(out, result)
+    write_json(out, {"key": key, "sets": result})
     return result
 
 
@@ -182,34 +264,41 @@ def paired(a: dict, b: dict, sets: list[str]) -> tuple[float, float]:
     return float(np.mean(means)), float(np.sqrt(np.sum(variances)) / len(sets))
 
 
-def verdict(d: float, se: float) -> str:
+def verdict(d: float, se: float, words: tuple[str, str] = ("agree", "disagree")) -> str:
+    """words[0] when d is above 0 by more than 2 SE, words[1] when below, else not resolved."""
     if se == 0 and d == 0:
         return "not resolved (no difference)"
     if d > 2 * se:
-        return "agree"
+        return words[0]
     if d < -2 * se:
-        return "disagree"
+        return words[1]
     return "not resolved (within 2 SE)"
+
+
+def comparer(results: dict[str, dict], rows: list[tuple[str, str, str]], words=("agree", "disagree")):
+    """compare(claim, a, b, sets, note=""): appends (claim, measured b - a, verdict) to `rows`."""
+
+    def compare(claim: str, a: str, b: str, sets: list[str], note: str = "") -> None:
+        d, se = paired(results[a], results[b], sets)
+        rows.append((claim, f"{100 * d:+.1f} points (SE {100 * se:.1f}){note}", verdict(d, se, words)))
+
+    return compare
 
 
 def claims(results: dict[str, dict], ability_sets: list[str]) -> list[tuple[str, str, str]]:
     """(claim, measured, verdict) for each of the paper's claims, on the held-out task; then the same
     comparisons of merged and specialists on the ability sets, as in-distribution diagnostics."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
+    compare = comparer(results, rows)
 
-    def compare(claim: str, a: str, b: str, sets: list[str]) -> None:
-        d, se = paired(results[a], results[b], sets)
-        rows.append((claim, f"{100 * d:+.1f} points (SE {100 * se:.1f})", verdict(d, se)))
-
-    merged = "merged (paper weights)"
     for a in ABILITIES:
         compare(f"{a} specialist > base (arith)", "base", f"{a} specialist", HELD_OUT)
     for a in ABILITIES:
-        compare(f"merged > {a} specialist (arith)", f"{a} specialist", merged, HELD_OUT)
-    compare("merged > base (arith)", "base", merged, HELD_OUT)
+        compare(f"merged > {a} specialist (arith)", f"{a} specialist", MERGED, HELD_OUT)
+    compare("merged > base (arith)", "base", MERGED, HELD_OUT)
     compare(
         "oracle ensemble well above merged (paper: +8.9 points on math) (arith)",
-        merged,
+        MERGED,
         "oracle ensemble",
         HELD_OUT,
     )
@@ -220,9 +309,35 @@ def claims(results: dict[str, dict], ability_sets: list[str]) -> list[tuple[str,
         compare(
             f"in-distribution: merged > {a} specialist (ability sets)",
             f"{a} specialist",
-            merged,
+            MERGED,
             ability_sets,
         )
+    return rows
+
+
+def preconditions(results: dict[str, dict]) -> list[tuple[str, str, str]]:
+    """What the claims rest on, measured the same way (holds / fails): whether each specialist
+    learned its own ability (levels 1 and 2), whether domain RL raised arith from where it started,
+    and how far the oracle ensemble is above its best member, beside the same gap for an oracle of
+    models that no RL made good at different abilities (near-copies of one model, each off by its
+    own noise, already put an oracle above all its members)."""
+    rows: list[tuple[str, str, str]] = []
+    compare = comparer(results, rows, ("holds", "fails"))
+    for a in ABILITIES:
+        compare(f"{a} specialist > base on {a}", "base", f"{a} specialist", [f"{a} L1", f"{a} L2"])
+    compare("domain RL from base > base (arith)", "base", "domain RL from base", HELD_OUT)
+    compare("domain RL from merged > merged (arith)", MERGED, "domain RL from merged", HELD_OUT)
+
+    def above_best_member(claim: str, members: list[str]) -> None:
+        best = max(members, key=lambda m: accuracy(results[m], HELD_OUT))
+        with_oracle = {**results, "oracle": oracle([results[m] for m in members])}
+        comparer(with_oracle, rows, ("holds", "fails"))(claim, best, "oracle", HELD_OUT, f"; best: {best}")
+
+    above_best_member("oracle ensemble > its best member (arith)", [f"{a} specialist" for a in ABILITIES])
+    above_best_member(
+        "reference, no specialists: oracle of base, merged and domain RL from base > its best member (arith)",
+        ["base", MERGED, "domain RL from base"],
+    )
     return rows
 
 
@@ -236,25 +351,27 @@ def plot(results: dict[str, dict], sets: list[str], path: Path) -> None:
     ax.set_xticks(np.arange(len(sets)) + 0.4 - width / 2, sets)
     ax.set_ylabel("accuracy (%)")
     ax.set_title("meta-ability alignment on testbed:logic")
-    ax.legend(fontsize=7, ncol=3)
+    ax.set_ylim(0, 100)  # the legend sits above the bars, which stay under 100
+    ax.legend(fontsize=7, ncol=4, loc="upper left")
     save_figure(fig, path)
 
 
 class Stages:
     """Wall time per stage, kept in <work>/stages.json: a stage whose output an earlier run left
-    (and that therefore only reads it back) keeps the time it took then."""
+    (and that therefore only reads it back) keeps the time it took then. An RL stage counts its
+    run's own training seconds, which add up over the sessions a resumed run spans."""
 
     def __init__(self, path: Path):
         self.path = path
         self.seconds: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
 
-    def run(self, name: str, output: Path, fn, *a, **kw):
-        """fn(*a, **kw), timed and recorded when `output` did not exist before it ran."""
-        fresh = not output.exists()
+    def run(self, name: str, fresh: bool, fn, *a, seconds_of=None, **kw):
+        """fn(*a, **kw), timed and recorded when `fresh` (it makes its output rather than reads it
+        back); `seconds_of(output)`, when given, says how long it took instead of the clock."""
         t0 = time.perf_counter()
         out = fn(*a, **kw)
         if fresh:
-            self.seconds[name] = time.perf_counter() - t0
+            self.seconds[name] = seconds_of(out) if seconds_of else time.perf_counter() - t0
             write_json(self.path, self.seconds)
         return out
 
@@ -265,9 +382,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="RL steps per curriculum level")
     parser.add_argument("--domain-steps", type=int, default=20)
     parser.add_argument("--prompts", type=int, default=8, help="prompts per RL step")
-    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--max-tokens", type=int, default=640)
-    parser.add_argument("--eval-problems", type=int, default=50)
+    parser.add_argument("--eval-problems", type=int, default=50, help="problems per ability set")
+    parser.add_argument(
+        "--held-out-problems",
+        type=int,
+        default=200,
+        help="problems of the held-out task (arith), where the paper's claims are judged",
+    )
     parser.add_argument("--eval-n", type=int, default=1, help="samples per problem (1 when greedy)")
     parser.add_argument("--eval-temperature", type=float, default=0.0, help="0: greedy, as the paper")
     parser.add_argument("--work", default="runs/exp-meta-ability")
@@ -282,16 +405,11 @@ def main() -> None:
 
     def measure(model: str, name: str) -> dict:
         cache = work / "eval" / f"{name}.json"
+        settings = (args.eval_n, args.eval_problems, args.max_tokens, args.eval_temperature)
+        key = eval_key(model, *settings, args.held_out_problems)
+        fresh = cached(cache, key) is None
         return stages.run(
-            f"evaluate {name}",
-            cache,
-            evaluate,
-            model,
-            args.eval_n,
-            args.eval_problems,
-            args.max_tokens,
-            args.eval_temperature,
-            cache,
+            f"evaluate {name}", fresh, evaluate, model, *settings, out=cache, held_out=args.held_out_problems
         )
 
     results = {"base": measure(args.base, "base")}
@@ -301,7 +419,14 @@ def main() -> None:
         for level in (1, 2):
             folder = work / f"{a}-L{level}"
             cfg = rl_config(args, model, a, {**OPTIONS[a], "level": level})
-            stages.run(f"specialist {a} level {level}", folder / "summary.json", train, cfg, folder)
+            stages.run(
+                f"specialist {a} level {level}",
+                fresh_run(folder),
+                train,
+                cfg,
+                folder,
+                seconds_of=training_seconds,
+            )
             model = str(folder / "model")
         specialists.append(model)
         results[f"{a} specialist"] = measure(model, f"{a}-specialist")
@@ -312,21 +437,23 @@ def main() -> None:
     recipes.insert(1, ("task arithmetic 1.0/0.2/0.1", PAPER_WEIGHTS, args.base))
     for label, weights, base in recipes:
         folder = work / f"merged-{label.split()[0]}"
-        out = folder / "model.safetensors"
-        stages.run(f"merge {label}", out, merge, specialists, weights, folder, base)
+        fresh = not merged_from(folder, merge_inputs(specialists, weights, base))
+        stages.run(f"merge {label}", fresh, merge, specialists, weights, folder, base)
         merges[label] = measure(str(folder), folder.name)
-    results["merged (paper weights)"] = merges["paper 1.0/0.2/0.1"]
+    results[MERGED] = merges["paper 1.0/0.2/0.1"]
 
     for label, start in (("base", args.base), ("merged", str(work / "merged-paper"))):
         folder = work / f"domain-{label}"
         cfg = rl_config(args, start, "arith", {}, steps=args.domain_steps, **DOMAIN_RL)
-        stages.run(f"domain RL from {label}", folder / "summary.json", train, cfg, folder)
+        stages.run(
+            f"domain RL from {label}", fresh_run(folder), train, cfg, folder, seconds_of=training_seconds
+        )
         results[f"domain RL from {label}"] = measure(str(folder / "model"), folder.name)
     wall = time.perf_counter() - t0
 
     sets = list(eval_sets())
     ability_sets = [s for s in sets if s not in HELD_OUT]
-    rows = claims(results, ability_sets)
+    rows, checks = claims(results, ability_sets), preconditions(results)
     docs.mkdir(parents=True, exist_ok=True)
     plot(results, sets, docs / "meta-ability.png")
     summary = {
@@ -334,12 +461,13 @@ def main() -> None:
         "well_formed": {name: {s: r[s]["well_formed"] for s in ability_sets} for name, r in results.items()},
         "sweep": {label: {s: float(np.mean(r[s]["correct"])) for s in sets} for label, r in merges.items()},
         "claims": [{"claim": c, "measured": m, "verdict": v} for c, m, v in rows],
+        "preconditions": [{"check": c, "measured": m, "verdict": v} for c, m, v in checks],
         "stage_seconds": stages.seconds,
         "wall_seconds_this_run": wall,
         "settings": vars(args),
     }
     write_json(docs / "meta-ability.json", summary)
-    write_atomic(docs / "meta-ability.md", report(args, results, merges, rows, stages.seconds, sets))
+    write_atomic(docs / "meta-ability.md", report(args, results, merges, rows, checks, stages.seconds, sets))
     print(f"wrote {docs / 'meta-ability.md'} ({wall / 60:.1f} min this run)")
 
 
@@ -362,7 +490,7 @@ def training_rows(work: Path) -> list[str]:
     return out
 
 
-def report(args, results, merges, rows, seconds: dict[str, float], sets: list[str]) -> str:
+def report(args, results, merges, rows, checks, seconds: dict[str, float], sets: list[str]) -> str:
     ability_sets = [s for s in sets if s not in HELD_OUT]
 
     def line(name: str, r: dict) -> str:
@@ -377,8 +505,8 @@ def report(args, results, merges, rows, seconds: dict[str, float], sets: list[st
         "1 x 1, induction 0.8 x 0.5, abduction 0.1 x 1) x 4 responses at temperature 0.7, entropy bonus "
         f"0.001, lr {args.lr}, the paper's reward (format +-1, answer +2 / -1.5 / -2); induction on the "
         "released data's shapes. Merge: linear, normalized (and task arithmetic, unnormalized). Domain "
-        f"RL: GRPO on arith, {args.domain_steps} steps. Evaluation: {args.eval_problems} held-out problems "
-        f"per set x {args.eval_n} sample(s), "
+        f"RL: GRPO on arith, {args.domain_steps} steps. Evaluation: held-out problems (seed 0), "
+        f"{args.eval_problems} per ability set and {args.held_out_problems} of arith, x {args.eval_n} sample(s), "
         + ("greedy" if args.eval_temperature == 0 else f"temperature {args.eval_temperature}")
         + "; accuracy in %. The paper's claims are about held-out tasks, so their verdicts are taken on "
         "arith, which no specialist trains on; the ability sets are in-distribution.\n",
@@ -396,8 +524,19 @@ def report(args, results, merges, rows, seconds: dict[str, float], sets: list[st
         "| claim | measured (paired over problems) | verdict |\n|---|---|---|",
         *[f"| {c} | {m} | {v} |" for c, m, v in rows],
         "\nA verdict agrees or disagrees when the difference exceeds 2 standard errors; otherwise it is "
-        "not resolved at this size.\n",
-        "## Wall time per stage (2 CPU cores)\n",
+        "not resolved at this size. The standard errors are over problems: each RL stage ran once, and "
+        "RL runs on the testbed differ widely from seed to seed (docs/reproductions/rl.md), so a verdict "
+        "that rests on an RL run speaks for that run.\n",
+        "## What the claims rest on\n",
+        "The paper's reading needs specialists that gained their ability, domain RL that gained on its "
+        "task, and an oracle ensemble above its members because they are good at different things. "
+        "Near-copies of one model, each off by its own noise, also put an oracle above all its members: "
+        "the last row measures that gap for models that no RL made good at different abilities. "
+        "Measured the same way:\n",
+        "| check | measured (paired over problems) | verdict |\n|---|---|---|",
+        *[f"| {c} | {m} | {v} |" for c, m, v in checks],
+        "",
+        "## Time per stage (2 CPU cores; an RL stage: its run's training seconds)\n",
         "| stage | minutes |\n|---|---|",
         *[f"| {k} | {v / 60:.1f} |" for k, v in seconds.items()],
         f"| total | {sum(seconds.values()) / 60:.1f} |",

@@ -68,7 +68,7 @@ def test_specialists_get_the_official_scripts_uneven_budgets_and_sampling(repro)
 def test_the_whole_pipeline_runs_small_resumes_and_reports_every_claim(repro, tmp_path, monkeypatch):
     # testbed:draft cannot read the logic tasks (accuracy 0): this checks the stages chain, not results.
     argv = ["meta_ability.py", "--base", "testbed:draft", "--steps", "1", "--domain-steps", "1"]
-    argv += ["--prompts", "2", "--max-tokens", "16", "--eval-problems", "2", "--eval-n", "1"]
+    argv += ["--prompts", "2", "--max-tokens", "16", "--eval-problems", "2", "--held-out-problems", "3"]
     argv += ["--work", str(tmp_path / "work"), "--docs", str(tmp_path / "docs")]
     monkeypatch.setattr("sys.argv", argv)
     repro.main()
@@ -82,15 +82,89 @@ def test_the_whole_pipeline_runs_small_resumes_and_reports_every_claim(repro, tm
     assert "oracle ensemble" in summary["accuracy"]
     stages = summary["stage_seconds"]
     assert "specialist abduction level 2" in stages and "domain RL from merged" in stages
+    rl_seconds = json.loads((tmp_path / "work" / "deduction-L1" / "summary.json").read_text())["seconds"]
+    assert stages["specialist deduction level 1"] == rl_seconds  # the run's own training seconds
     assert (tmp_path / "docs" / "meta-ability.png").stat().st_size > 0
     report = (tmp_path / "docs" / "meta-ability.md").read_text()
     trained = [line.split(" | ")[0] for line in report.splitlines() if line.startswith("| domain-")]
     assert trained == ["| domain-base", "| domain-merged"] and "| deduction-L2 | 1 |" in report
+    checks = [c["check"] for c in summary["preconditions"]]
+    assert checks[:3] == [f"{a} specialist > base on {a}" for a in repro.ABILITIES] and len(checks) == 7
+    assert "## What the claims rest on" in report
     merged = json.loads((tmp_path / "work" / "merged-paper" / "merge_config.json").read_text())
     assert [round(w, 3) for w in merged["effective_weights"]] == [0.769, 0.154, 0.077]
     arithmetic = json.loads((tmp_path / "work" / "merged-task" / "merge_config.json").read_text())
     assert arithmetic["effective_weights"] == [1.0, 0.2, 0.1] and arithmetic["method"] == "task_arithmetic"
+    base = json.loads((tmp_path / "work" / "eval" / "base.json").read_text())["sets"]
+    assert len(base["arith"]["correct"]) == 3 and len(base["deduction L1"]["correct"]) == 2
     before = (tmp_path / "work" / "eval" / "base.json").stat().st_mtime_ns
     repro.main()  # a rerun reuses every stage
     assert (tmp_path / "work" / "eval" / "base.json").stat().st_mtime_ns == before
     assert json.loads((tmp_path / "docs" / "meta-ability.json").read_text())["stage_seconds"] == stages
+
+
+def test_an_evaluation_is_reused_only_for_the_same_weights_and_settings(repro, tmp_path):
+    import shutil
+
+    from reasonlab.models.loading import resolve_model_path
+
+    copy = tmp_path / "model"
+    shutil.copytree(resolve_model_path("testbed:draft"), copy)
+    key = repro.eval_key(str(copy), 1, 50, 640, 0.0)
+    out = tmp_path / "base.json"
+    out.write_text(json.dumps({"key": key, "sets": {"arith": {"correct": [[True]], "well_formed": None}}}))
+    assert repro.cached(out, key)["arith"]["correct"] == [[True]]
+    assert repro.cached(out, repro.eval_key(str(copy), 1, 50, 512, 0.0)) is None  # other settings
+    (copy / "README.md").write_text("a rewritten card")  # not the weights: still the same model
+    assert repro.cached(out, repro.eval_key(str(copy), 1, 50, 640, 0.0)) is not None
+    weights = copy / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # retrained under the same name
+    assert repro.cached(out, repro.eval_key(str(copy), 1, 50, 640, 0.0)) is None
+    out.write_text(json.dumps({"arith": {"correct": [[True]], "well_formed": None}}))  # older format
+    assert repro.cached(out, key) is None
+
+
+def test_preconditions_compare_each_specialist_on_its_own_ability_and_the_oracle_with_its_best_member(repro):
+    sets = list(repro.eval_sets())
+    on = lambda right: _result({s: [[i in right] for i in range(10)] for s in sets})  # noqa: E731
+    results = {"base": on(range(5)), repro.MERGED: on(range(5))}
+    for a, right in zip(repro.ABILITIES, (range(6), range(9), [9])):
+        results[f"{a} specialist"] = on(right)
+    results["domain RL from base"] = on(range(2))
+    results["domain RL from merged"] = on(range(8))
+    results["oracle ensemble"] = repro.oracle([results[f"{a} specialist"] for a in repro.ABILITIES])
+    checks = {c: (m, v) for c, m, v in repro.preconditions(results)}
+    assert checks["induction specialist > base on induction"][0].startswith("+40.0 points")
+    assert checks["induction specialist > base on induction"][1] == "holds"  # a check, not "agree"
+    assert checks["abduction specialist > base on abduction"][0].startswith("-40.0 points")
+    assert checks["domain RL from base > base (arith)"][0].startswith("-30.0 points")
+    assert checks["domain RL from merged > merged (arith)"][0].startswith("+30.0 points")
+    # the abduction specialist gets the one problem the induction specialist (the best) misses
+    assert checks["oracle ensemble > its best member (arith)"][0].startswith("+10.0 points")
+    assert checks["oracle ensemble > its best member (arith)"][0].endswith("best: induction specialist")
+    (reference,) = [c for c in checks if c.startswith("reference")]
+    assert checks[reference][0] == "+0.0 points (SE 0.0); best: base"  # base's right answers hold the others'
+
+
+def test_a_merge_is_reused_for_the_same_models_and_made_again_when_one_was_retrained(repro, tmp_path):
+    import shutil
+
+    from reasonlab.models.loading import resolve_model_path
+
+    models = [tmp_path / "a", tmp_path / "b"]
+    for m in models:
+        shutil.copytree(resolve_model_path("testbed:draft"), m)
+    folder = tmp_path / "merged"
+    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
+    made = (folder / "model.safetensors").stat().st_mtime_ns
+    assert repro.merged_from(folder, repro.merge_inputs([str(m) for m in models], (1.0, 0.5), None))
+    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
+    assert (folder / "model.safetensors").stat().st_mtime_ns == made  # reused
+    weights = models[0] / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # a specialist retrained
+    inputs = repro.merge_inputs([str(m) for m in models], (1.0, 0.5), None)
+    assert not repro.merged_from(folder, inputs)
+    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
+    assert repro.merged_from(folder, inputs)
