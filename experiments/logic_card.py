@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,9 +76,8 @@ def main() -> None:
     folder = TESTBED_DIR / "logic"
     if not (folder / "training_log.json").is_file():
         raise SystemExit(f"testbed:logic is not shipped ({folder}): reasonlab testbed ship --model logic")
-    with tempfile.TemporaryDirectory() as tmp:
-        logic = figures(evaluate("testbed:logic", 1, args.problems, MAX_TOKENS, 0.0, Path(tmp) / "l.json"))
-        target = figures(evaluate("testbed:target", 1, args.problems, MAX_TOKENS, 0.0, Path(tmp) / "t.json"))
+    logic = figures(evaluate("testbed:logic", 1, args.problems, MAX_TOKENS, 0.0))
+    target = figures(evaluate("testbed:target", 1, args.problems, MAX_TOKENS, 0.0))
     log = json.loads((folder / "training_log.json").read_text())
     write_json(folder / "evaluation.json", {"problems": args.problems, "logic": logic, "target": target})
     write_atomic(folder / "README.md", card(logic, target, log, args.problems))

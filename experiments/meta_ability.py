@@ -147,13 +147,12 @@ def merged_from(folder: Path, inputs: dict) -> bool:
     )
 
 
-def merge(models: list[str], weights: tuple[float, ...], folder: Path, base: str | None = None) -> None:
-    """Into `folder`, unless it already holds this merge of these models: linear and normalized, or
-    with a base task arithmetic (base + sum of weight x (model - base), unnormalized). A merge of
-    models retrained since is made again, not reused."""
-    inputs = merge_inputs(models, weights, base)
-    if merged_from(folder, inputs):
-        return
+def merge(
+    models: list[str], weights: tuple[float, ...], folder: Path, base: str | None, inputs: dict
+) -> None:
+    """Into `folder` (replacing what is there), with `inputs` = merge_inputs(...) recorded beside it:
+    linear and normalized, or with a base task arithmetic (base + sum of weight x (model - base),
+    unnormalized). The pipeline calls it when merged_from says the folder holds no such merge."""
     if base is None:
         cfg = MergeConfig(models=models, weights=list(weights), method="linear", normalize=True)
     else:
@@ -192,20 +191,10 @@ def cached(out: Path, key: dict) -> dict | None:
 
 
 def evaluate(
-    model: str,
-    n: int,
-    problems: int,
-    max_tokens: int,
-    temperature: float,
-    out: Path,
-    held_out: int | None = None,
+    model: str, n: int, problems: int, max_tokens: int, temperature: float, held_out: int | None = None
 ) -> dict[str, dict]:
     """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model` on `problems` of
-    each ability set and `held_out` (default: as many) of each held-out task; cached in `out` with
-    what it was measured under (a stale cache is measured again)."""
-    key = eval_key(model, n, problems, max_tokens, temperature, held_out)
-    if (result := cached(out, key)) is not None:
-        return result
+    each ability set and `held_out` (default: as many) of each held-out task."""
     held_out = problems if held_out is None else held_out
     sizes = {name: held_out if name in HELD_OUT else problems for name in eval_sets()}
     engine = HFEngine.from_pretrained(model)
@@ -236,7 +225,6 @@ def evaluate(
                         formed += [tags_well_formed(c.text) for c in o.outputs]
                 advance(len(outs))
             result[name] = {"correct": correct, "well_formed": float(np.mean(formed)) if formed else None}
-    write_json(out, {"key": key, "sets": result})
     return result
 
 
@@ -365,7 +353,7 @@ class Stages:
         self.path = path
         self.seconds: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
 
-    def run(self, name: str, fresh: bool, fn, *a, seconds_of=None, **kw):
+    def run(self, name: str, fn, *a, fresh: bool = True, seconds_of=None, **kw):
         """fn(*a, **kw), timed and recorded when `fresh` (it makes its output rather than reads it
         back); `seconds_of(output)`, when given, says how long it took instead of the clock."""
         t0 = time.perf_counter()
@@ -406,11 +394,12 @@ def main() -> None:
     def measure(model: str, name: str) -> dict:
         cache = work / "eval" / f"{name}.json"
         settings = (args.eval_n, args.eval_problems, args.max_tokens, args.eval_temperature)
-        key = eval_key(model, *settings, args.held_out_problems)
-        fresh = cached(cache, key) is None
-        return stages.run(
-            f"evaluate {name}", fresh, evaluate, model, *settings, out=cache, held_out=args.held_out_problems
-        )
+        key = eval_key(model, *settings, args.held_out_problems)  # the model is hashed once
+        if (result := cached(cache, key)) is not None:
+            return result
+        result = stages.run(f"evaluate {name}", evaluate, model, *settings, args.held_out_problems)
+        write_json(cache, {"key": key, "sets": result})
+        return result
 
     results = {"base": measure(args.base, "base")}
     specialists = []
@@ -421,10 +410,10 @@ def main() -> None:
             cfg = rl_config(args, model, a, {**OPTIONS[a], "level": level})
             stages.run(
                 f"specialist {a} level {level}",
-                fresh_run(folder),
                 train,
                 cfg,
                 folder,
+                fresh=fresh_run(folder),
                 seconds_of=training_seconds,
             )
             model = str(folder / "model")
@@ -437,8 +426,9 @@ def main() -> None:
     recipes.insert(1, ("task arithmetic 1.0/0.2/0.1", PAPER_WEIGHTS, args.base))
     for label, weights, base in recipes:
         folder = work / f"merged-{label.split()[0]}"
-        fresh = not merged_from(folder, merge_inputs(specialists, weights, base))
-        stages.run(f"merge {label}", fresh, merge, specialists, weights, folder, base)
+        inputs = merge_inputs(specialists, weights, base)  # the models are hashed once
+        if not merged_from(folder, inputs):
+            stages.run(f"merge {label}", merge, specialists, weights, folder, base, inputs)
         merges[label] = measure(str(folder), folder.name)
     results[MERGED] = merges["paper 1.0/0.2/0.1"]
 
@@ -446,7 +436,12 @@ def main() -> None:
         folder = work / f"domain-{label}"
         cfg = rl_config(args, start, "arith", {}, steps=args.domain_steps, **DOMAIN_RL)
         stages.run(
-            f"domain RL from {label}", fresh_run(folder), train, cfg, folder, seconds_of=training_seconds
+            f"domain RL from {label}",
+            train,
+            cfg,
+            folder,
+            fresh=fresh_run(folder),
+            seconds_of=training_seconds,
         )
         results[f"domain RL from {label}"] = measure(str(folder / "model"), folder.name)
     wall = time.perf_counter() - t0

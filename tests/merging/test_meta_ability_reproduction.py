@@ -156,15 +156,14 @@ def test_a_merge_is_reused_for_the_same_models_and_made_again_when_one_was_retra
     for m in models:
         shutil.copytree(resolve_model_path("testbed:draft"), m)
     folder = tmp_path / "merged"
-    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
-    made = (folder / "model.safetensors").stat().st_mtime_ns
-    assert repro.merged_from(folder, repro.merge_inputs([str(m) for m in models], (1.0, 0.5), None))
-    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
-    assert (folder / "model.safetensors").stat().st_mtime_ns == made  # reused
+    inputs = repro.merge_inputs([str(m) for m in models], (1.0, 0.5), None)
+    assert not repro.merged_from(folder, inputs)
+    repro.merge([str(m) for m in models], (1.0, 0.5), folder, None, inputs)
+    assert repro.merged_from(folder, inputs)  # the pipeline reuses it
     weights = models[0] / "model.safetensors"
     data = weights.read_bytes()
     weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # a specialist retrained
     inputs = repro.merge_inputs([str(m) for m in models], (1.0, 0.5), None)
     assert not repro.merged_from(folder, inputs)
-    repro.merge([str(m) for m in models], (1.0, 0.5), folder)
+    repro.merge([str(m) for m in models], (1.0, 0.5), folder, None, inputs)
     assert repro.merged_from(folder, inputs)
