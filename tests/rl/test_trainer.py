@@ -124,6 +124,36 @@ def test_with_several_mini_batches_the_clip_acts_and_raftpp_is_no_longer_raft(tm
     assert not all(torch.allclose(a, b, atol=1e-6) for a, b in zip(raft2, raftpp2))
 
 
+@pytest.mark.parametrize("loss_type", ["token-mean", "seq-mean", "sum-norm"])
+def test_micro_batches_bound_memory_without_changing_the_update(loss_type):
+    def update(micro: int):
+        torch.manual_seed(0)
+        trainer = _trainer(steps=1, loss_type=loss_type, micro_batch_size=micro, beta=0.1, entropy_coef=0.01)
+        gen = torch.Generator().manual_seed(1)
+        rows = [  # responses of different lengths, so that token and response shares differ
+            (
+                [5, 6, 7, 8][: 2 + i % 3],
+                torch.randint(3, 30, (4 + 5 * i,), generator=gen).tolist(),
+                (-1.0) ** i * (1 + i / 7),
+            )
+            for i in range(7)
+        ]
+        grads = []  # the gradient the optimizer steps with (Adam's first step hides its scale)
+        step = trainer.optimizer.step
+        trainer.optimizer.step = lambda: (
+            grads.extend(p.grad.clone() for p in trainer.model.parameters()) or step()
+        )
+        return trainer.update(rows, 0), grads
+
+    whole, grads_whole = update(16)
+    split, grads_split = update(2)  # 7 responses in 4 passes
+    for key in ("loss", "kl", "entropy", "grad_norm"):
+        assert split[key] == pytest.approx(whole[key], rel=1e-4, abs=1e-7), key
+    assert all(torch.allclose(a, b, rtol=1e-4, atol=1e-8) for a, b in zip(grads_whole, grads_split))
+    with pytest.raises(ReasonlabError, match="--micro-batch-size"):
+        config_from(RLConfig, {"micro_batch_size": 0}).validate()
+
+
 @pytest.mark.parametrize("algo", ["grpo", "raft", "raftpp", "reinforce-rej", "reinforce"])
 def test_each_algorithm_moves_the_policy_and_logs_its_metrics(algo, tmp_path):
     trainer = _trainer(algo=algo, steps=1, reward=Alternating(create_task("arith")))

@@ -16,7 +16,7 @@ SCALES = ("group", "batch", "none")
 REWARD_NORMS = ("response", "token")
 GROUP_FILTERS = ("none", "zero-variance", "all-correct", "all-wrong")
 # Settings that may change between a run and its resume without changing what it trains.
-NOT_RECIPE = ("checkpoint_every_s", "device")
+NOT_RECIPE = ("checkpoint_every_s", "device", "micro_batch_size")
 # TRL's loss_type names for the same aggregations.
 TRL_LOSS_TYPES = {"grpo": "seq-mean", "bnpo": "token-mean", "dapo": "token-mean", "dr_grpo": "sum-norm"}
 
@@ -111,6 +111,14 @@ class RLConfig(RunInputs):
             "importance ratio is 1, the clip never acts and raftpp trains as raft."
         },
     )
+    micro_batch_size: int = field(
+        default=16,
+        metadata={
+            "help": "Responses per forward/backward pass; gradients add up over a mini-batch (verl's "
+            "ppo_micro_batch_size_per_gpu). Bounds memory, not the update: a step's activations grow "
+            "with responses x length^2 under eager attention."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the rollouts (problems come in task order)."})
     checkpoint_every_s: float = field(
         default=120.0, metadata={"help": "Seconds between checkpoints.", "flag": "--checkpoint-every"}
@@ -160,9 +168,11 @@ class RLConfig(RunInputs):
         if self.dual_clip is not None and self.dual_clip <= 1:
             raise ReasonlabError(f"--dual-clip {self.dual_clip}: must be > 1 (verl uses 3)")
         choice("lr_decay", self.lr_decay, ("constant", "cosine"))
-        if min(self.num_generations, self.prompts_per_step, self.steps, self.mini_batches) < 1:
+        counts = (self.num_generations, self.prompts_per_step, self.steps, self.mini_batches)
+        if min(*counts, self.micro_batch_size) < 1:
             raise ReasonlabError(
-                "--num-generations, --prompts-per-step, --steps and --mini-batches must be >= 1"
+                "--num-generations, --prompts-per-step, --steps, --mini-batches and --micro-batch-size "
+                "must be >= 1"
             )
         filtered = self.filter_groups != "none"
         if self.num_generations == 1 and (self.algo in ("grpo", "reinforce-rej") or filtered):

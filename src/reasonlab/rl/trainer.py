@@ -240,29 +240,41 @@ class RLTrainer:
         sampling policy's log-probs are the policy's before the first step: with one mini-batch they
         equal the current ones (ratio 1, so the clip never acts and RAFT++ is RAFT); with several,
         the later mini-batches are off-policy and the clip does its work, as in verl's PPO loop.
-        Data-parallel, each process takes its rows of every mini-batch, its loss weighted by its
-        share of the mini-batch's normaliser (tokens for token-mean, responses otherwise)."""
+        Data-parallel, each process takes its rows of every mini-batch; those go through the model
+        `micro_batch_size` at a time, each part's loss weighted by its share of the mini-batch's
+        normaliser (tokens for token-mean, responses otherwise), so the gradients add up to the
+        mini-batch's."""
         cfg, dp, t0 = self.cfg, self.dp, time.perf_counter()
         device = next(self.model.parameters()).device
         k = min(cfg.mini_batches, len(rows))
         chunks = [rows[i::k] for i in range(k)]  # groups spread over the mini-batches
-        shares = [(c[dp.rows(len(c))], _share(c, c[dp.rows(len(c))], cfg.loss_type)) for c in chunks]
-        batches = [
-            pack([r[0] for r in mine], [r[1] for r in mine], self.pad_id, device) if mine else None
-            for mine, _ in shares
-        ]
+        parts = []  # per mini-batch: (rows, weight, packed batch) of each micro-batch of this process
+        for chunk in chunks:
+            mine = chunk[dp.rows(len(chunk))]
+            pieces = [mine[i : i + cfg.micro_batch_size] for i in range(0, len(mine), cfg.micro_batch_size)]
+            parts.append(
+                [
+                    (
+                        piece,
+                        _share(chunk, piece, cfg.loss_type),
+                        pack([r[0] for r in piece], [r[1] for r in piece], self.pad_id, device),
+                    )
+                    for piece in pieces
+                ]
+            )
         with torch.no_grad():
             score = lambda m, b: forward_scores(m, b, cfg.temperature, with_entropy=False).logprobs  # noqa: E731
-            refs = [score(self.reference, b) if b is not None else None for b in batches]
-            olds = [score(self.model, b) if b is not None else None for b in batches] if k > 1 else [None] * k
+            refs = [[score(self.reference, b) for _, _, b in mini] for mini in parts]
+            olds = [[score(self.model, b) for _, _, b in mini] for mini in parts] if k > 1 else None
         t_scored = time.perf_counter()
         set_lr(self.optimizer, self.schedule(step))
         sums = dict.fromkeys(["loss", "kl", "entropy", "clip_fraction", "grad_norm"], 0.0)
         skipped_updates = 0
         self.model.train()
-        for (mine, weight), batch, ref, old in zip(shares, batches, refs, olds):
-            if batch is not None:
-                self._backward(mine, batch, ref, old, weight, sums, k)
+        for m, mini in enumerate(parts):
+            for j, (piece, weight, batch) in enumerate(mini):
+                old = olds[m][j] if olds is not None else None
+                self._backward(piece, batch, refs[m][j], old, weight, sums, k)
             dp.reduce_gradients(self.model)
             grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
             if torch.isfinite(grad_norm):
