@@ -45,6 +45,7 @@ from reasonlab.models.loading import chat_prompt_ids, resolve_model_path
 from reasonlab.models.think import detect_think_format
 from reasonlab.rl.config import RLConfig
 from reasonlab.rl.job import train_in_folder
+from reasonlab.rl.trainer import step_problems
 from reasonlab.tasks import create_task
 from reasonlab.tasks.answer_tags import tags_well_formed
 from reasonlab.testbed.presets import PRESETS
@@ -231,14 +232,21 @@ def evaluate(
     return result
 
 
-def base_training_questions(base: str) -> set[str]:
-    """The questions a testbed base was fine-tuned on (its recipe's draws, in order), or none when the
-    base is not a testbed recipe with a task mixture."""
-    preset = PRESETS.get(base.removeprefix("testbed:")) if base.startswith("testbed:") else None
-    if preset is None or not preset.mixture:
-        return set()
-    task = training_task(preset)
-    return {task.problem(i).question for i in range(min(len(task), preset.steps * preset.batch_size))}
+def base_training_questions(base: str) -> set[str] | None:
+    """The questions a testbed base was trained on: its recipe's batches (whole pools of `bucket`
+    batches) and those of the recipe it was fine-tuned from, down the chain; None when the base is
+    not a testbed recipe (what it trained on is not known here)."""
+    name = base.removeprefix("testbed:") if base.startswith("testbed:") else None
+    if name not in PRESETS:
+        return None
+    questions: set[str] = set()
+    while name is not None:
+        preset = PRESETS[name]
+        task = training_task(preset)
+        drawn = -(-preset.steps // preset.bucket) * preset.bucket * preset.batch_size
+        questions |= {task.problem(i % len(task)).question for i in range(drawn)}
+        name = preset.init
+    return questions
 
 
 def rl_questions(args: argparse.Namespace, task: str) -> set[str]:
@@ -248,16 +256,17 @@ def rl_questions(args: argparse.Namespace, task: str) -> set[str]:
         configs = [rl_config(args, args.base, task, {**OPTIONS[task], "level": lv}) for lv in (1, 2)]
     else:
         configs = [rl_config(args, args.base, task, {}, steps=args.domain_steps, **DOMAIN_RL)]
-    out = set()
-    for cfg in configs:
-        problems = create_task(task, **cfg.task_options).problems(cfg.steps * cfg.prompts_per_step)
-        out |= {p.question for p in problems}
-    return out
+    return {
+        p.question
+        for cfg in configs
+        for step in range(cfg.steps)
+        for p in step_problems(create_task(task, **cfg.task_options), step, cfg.prompts_per_step)
+    }
 
 
-def seen_in_training(args: argparse.Namespace) -> dict[str, dict[str, int]]:
-    """Per evaluation set: its problems, how many distinct, and how many of them the base's
-    fine-tuning and the pipeline's RL on that task (specialist or domain RL) also drew. Different
+def seen_in_training(args: argparse.Namespace) -> dict[str, dict[str, int | None]]:
+    """Per evaluation set: its problems, how many distinct, and how many of them the base's training
+    (None: not known) and the pipeline's RL on that task (specialist or domain RL) also drew. Different
     seeds do not make different problems in a small space (induction in the released data's shapes,
     levels 1-2)."""
     base = base_training_questions(args.base)
@@ -269,7 +278,7 @@ def seen_in_training(args: argparse.Namespace) -> dict[str, dict[str, int]]:
         out[name] = {
             "problems": len(questions),
             "distinct": len(set(questions)),
-            "in_base_training": sum(q in base for q in questions),
+            "in_base_training": None if base is None else sum(q in base for q in questions),
             "in_rl": sum(q in rl for q in questions),
         }
     return out
@@ -396,8 +405,10 @@ def readings(results: dict[str, dict]) -> list[str]:
     """What the verdicts can be read as, given the checks they rest on (each sentence chosen by the
     measured numbers, with the 2-SE rule of the tables)."""
 
-    own = {a: paired(results["base"], results[f"{a} specialist"], [f"{a} L1", f"{a} L2"]) for a in ABILITIES}
-    learned = [a for a, (d, se) in own.items() if verdict(d, se, HOLDS) == "holds"]
+    def judged(a: str, b: str, sets: list[str], words=HOLDS) -> str:
+        return verdict(*paired(results[a], results[b], sets), words)
+
+    learned = [a for a in ABILITIES if judged("base", f"{a} specialist", [f"{a} L1", f"{a} L2"]) == "holds"]
     out = [
         f"Specialists that gained their own ability: {', '.join(learned)}."
         if learned
@@ -412,25 +423,28 @@ def readings(results: dict[str, dict]) -> list[str]:
         + (
             "The specialists' lead is larger by more than 2 SE: their errors differ beyond noise."
             if beyond_noise
-            else "The specialists' lead is not larger by 2 SE: the oracle's margin over the merged "
-            "model is what near-copies of one model give, and does not show complementary abilities."
+            else "The specialists' lead is not larger by 2 SE: models that differ only by noise lead "
+            "their members as much, so the oracle's lead does not show complementary abilities."
         )
+        + " (The two gaps are on the same problems; their SEs are combined as if independent.)"
     )
     base_move = paired(results["base"], results["domain RL from base"], HELD_OUT)
     merged_move = paired(results[MERGED], results["domain RL from merged"], HELD_OUT)
-    lost = verdict(*base_move, HOLDS) == "fails"
-    agrees = (
-        verdict(*paired(results["domain RL from base"], results["domain RL from merged"], HELD_OUT))
-        == "agree"
+    from_losses = (
+        verdict(*base_move, HOLDS) == "fails"
+        and judged("domain RL from base", "domain RL from merged", HELD_OUT, ("agree", "disagree")) == "agree"
     )
+    better_start = judged("base", MERGED, HELD_OUT) == "holds"
     out.append(
         f"Domain RL moved arith by {points(*base_move)} from the base and {points(*merged_move)} from "
         "the merged model; the claim compares where the two runs ended"
+        + (", so its agreement comes from RL from the base losing ground" if from_losses else "")
         + (
-            ", so its agreement comes from RL from the base losing ground, not from a better start."
-            if lost and agrees
-            else "."
+            ", not from a better start (merged is not above base by 2 SE)"
+            if from_losses and not better_start
+            else ""
         )
+        + "."
     )
     return out
 
@@ -650,11 +664,11 @@ def report(args, results, merges, rows, checks, seen, seconds: dict[str, float],
         "evaluation repeats problems that training saw, and its rows measure what a model kept of "
         "them rather than what it generalized; its standard errors, over problems, are a little low "
         "where problems repeat.\n",
-        "| set | problems | distinct | also in the base's fine-tuning | also in its RL runs (specialist; arith: domain RL) |",
+        "| set | problems | distinct | also in the base's training | also in its RL runs (specialist; arith: domain RL) |",
         "|---|---|---|---|---|",
         *[
-            f"| {name} | {c['problems']} | {c['distinct']} | {c['in_base_training']} | {c['in_rl']} |"
-            for name, c in seen.items()
+            "| " + " | ".join("n/a" if v is None else str(v) for v in (name, *counts.values())) + " |"
+            for name, counts in seen.items()
         ],
         "",
         "## Time per stage (2 CPU cores; an RL stage: its run's training seconds)\n",

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from reasonlab.tasks import create_task
 from tests.experiment_scripts import load_experiment
 
 
@@ -93,7 +94,7 @@ def test_the_whole_pipeline_runs_small_resumes_and_reports_every_claim(repro, tm
     assert "## What the claims rest on" in report and "## Reading the verdicts" in report
     seen = summary["evaluation_problems_seen_in_training"]
     assert seen["arith"]["problems"] == 3 and seen["deduction L1"]["problems"] == 2
-    assert seen["arith"]["in_base_training"] == 0  # testbed:draft has no task mixture to compare with
+    assert seen["arith"]["in_base_training"] == 0  # testbed:draft trained on arith of other seeds
     merged = json.loads((tmp_path / "work" / "merged-paper" / "merge_config.json").read_text())
     assert [round(w, 3) for w in merged["effective_weights"]] == [0.769, 0.154, 0.077]
     arithmetic = json.loads((tmp_path / "work" / "merged-task" / "merge_config.json").read_text())
@@ -222,7 +223,7 @@ def test_the_readings_credit_specialists_that_learned_and_differ_beyond_noise(re
     assert "losing ground" not in lines[2] and "+25.0 points" in lines[2]
 
 
-def test_evaluation_problems_seen_in_training_are_counted_by_question(repro):
+def test_evaluation_problems_seen_in_training_are_counted_by_question(repro, tmp_path):
     args = argparse.Namespace(
         base="testbed:logic", steps=2, domain_steps=2, prompts=4, lr=5e-5, max_tokens=64
     )
@@ -234,4 +235,9 @@ def test_evaluation_problems_seen_in_training_are_counted_by_question(repro):
     assert seen["induction L1"]["distinct"] < 20
     assert seen["deduction L1"] == {"problems": 20, "distinct": 20, "in_base_training": 0, "in_rl": 0}
     assert seen["arith"]["in_base_training"] == 0
-    assert repro.base_training_questions("testbed:draft") == set()  # no mixture: nothing to compare
+    # RL draws seed 7 (the first problems of seed 0 would all be counted), from its first problem on
+    first = create_task("induction", **{**repro.OPTIONS["induction"], "level": 1, "seed": 7}).problem(0)
+    assert first.question in repro.rl_questions(args, "induction")
+    assert repro.base_training_questions(str(tmp_path)) is None  # a folder: what it trained on is unknown
+    draft = repro.base_training_questions("testbed:draft")  # arith of the training seeds, none of 0's
+    assert len(draft) > 1000 and not draft & {p.question for p in create_task("arith").problems(200)}

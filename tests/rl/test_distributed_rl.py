@@ -15,11 +15,13 @@ from reasonlab.models.loading import resolve_model_path
 
 LAUNCHER = os.path.join(os.path.dirname(sys.executable), "accelerate")
 REASONLAB = os.path.join(os.path.dirname(sys.executable), "reasonlab")
-# 3 prompts: one process samples two, the other one; 2 mini-batches of unequal token counts. Vanilla
-# Reinforce: with 24 tokens every answer is wrong, and its advantages (the rewards) still move the policy.
+# 3 prompts: one process samples two, the other one; 2 mini-batches of unequal token counts, each
+# process's rows of one in micro-batches of 2. Vanilla Reinforce: with 24 tokens every answer is
+# wrong, and its advantages (the rewards) still move the policy.
 ARGS = ["rl", "train", "--algo", "reinforce", "--model", "testbed:draft", "--steps", "2",
         "--prompts-per-step", "3",
-        "--num-generations", "3", "--max-tokens", "24", "--mini-batches", "2", "--learning-rate", "1e-3",
+        "--num-generations", "3", "--max-tokens", "24", "--mini-batches", "2", "--micro-batch-size", "2",
+        "--learning-rate", "1e-3",
         "--temperature", "3.0", "--no-progress"]  # fmt: skip
 
 

@@ -4,14 +4,15 @@ Per step: `prompts_per_step` problems, `num_generations` responses each from the
 the very model object being trained (hf) and drops its cached KV when the weights change; rewards
 from a `Reward` (default: the task's verifier as -1/+1, as in the paper, plus an optional format
 reward); advantages by the algorithm; groups dropped where --filter-groups says; then one pass
-over the batch (one PPO epoch) in `mini_batches` optimizer steps, each a teacher-forced pass of the
-policy, scored against the frozen initial policy for the KL. With one mini-batch the sampling
+over the batch (one PPO epoch) in `mini_batches` optimizer steps, each teacher-forced through the
+policy `micro_batch_size` responses at a time (gradients accumulated), scored against the frozen
+initial policy for the KL. With one mini-batch the sampling
 policy's log-probabilities equal the current ones, so they are not recomputed (old = logp.detach()).
 
 Under `accelerate launch` (training/distributed.py) each process samples and scores its share of
 the prompts, every process then holds the whole batch (advantages and metrics are the one-process
-ones), and each mini-batch is split across processes with gradients summed by token share: the
-update is the one-process update.
+ones), and each mini-batch is split across processes, each part's loss weighted by its share of the
+mini-batch's normaliser (as micro-batches are): the update is the one-process update.
 """
 
 from __future__ import annotations
@@ -142,9 +143,7 @@ class RLTrainer:
         self._warned_nan = False
 
     def problems(self, step: int) -> list[Problem]:
-        """The prompts of `step`: consecutive problems of the task, so a resumed run sees the same."""
-        p = self.cfg.prompts_per_step
-        return [self.task.problem((step * p + i) % len(self.task)) for i in range(p)]
+        return step_problems(self.task, step, self.cfg.prompts_per_step)
 
     def _score(self, problem: Problem, text: str) -> float:
         raw = self.reward.score(problem, text)
@@ -299,8 +298,9 @@ class RLTrainer:
         }
 
     def _backward(self, rows, batch, ref, old, weight: float, sums: dict[str, float], k: int) -> None:
-        """The loss of one mini-batch's rows (this process's), backpropagated; adds to `sums` this
-        process's part of the loss and its token sums of KL, entropy and clipped tokens."""
+        """The loss of one micro-batch (rows of this process's part of a mini-batch), times `weight`
+        (its share of the mini-batch's normaliser), backpropagated; adds to `sums` its part of the
+        loss and its token sums of KL, entropy and clipped tokens."""
         cfg = self.cfg
         adv = torch.tensor([r[2] for r in rows], device=batch.input_ids.device)
         scores = forward_scores(self.model, batch, cfg.temperature, entropy_grad=cfg.entropy_coef > 0)
@@ -344,6 +344,12 @@ class RLTrainer:
         stale KV; an engine with its own copy of the weights (vLLM) loads them."""
         shared = getattr(self.engine, "model", None) is self.model
         self.engine.update_weights(None if shared else self.model.state_dict())
+
+
+def step_problems(task: Task, step: int, prompts_per_step: int) -> list[Problem]:
+    """The prompts of RL step `step`: consecutive problems of the task, so a resumed run sees the
+    same (and an experiment can list what a run trained on)."""
+    return [task.problem((step * prompts_per_step + i) % len(task)) for i in range(prompts_per_step)]
 
 
 def _share(chunk: list, mine: list, loss_type: str) -> float:
