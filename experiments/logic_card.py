@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from meta_ability import OPTIONS, base_training_questions, eval_sets, evaluate  # noqa: E402  (a sibling script)
+from meta_ability import OPTIONS, base_training_questions, eval_problems, evaluate  # noqa: E402  (a sibling script)
 
 from reasonlab.core.runs import write_atomic, write_json  # noqa: E402
-from reasonlab.tasks import create_task  # noqa: E402
 from reasonlab.testbed.handles import TESTBED_DIR  # noqa: E402
 from reasonlab.testbed.presets import PRESETS  # noqa: E402
 
@@ -41,8 +40,8 @@ def seen_in_training(problems: int) -> dict[str, int]:
     """Per set: how many of its first `problems` problems testbed:logic's fine-tuning drew too."""
     trained = base_training_questions("testbed:logic")
     return {
-        name: sum(p.question in trained for p in create_task(task, **options).problems(problems))
-        for name, (task, options) in eval_sets().items()
+        name: sum(p.question in trained for p in items)
+        for name, (_, items) in eval_problems(problems).items()
     }
 
 

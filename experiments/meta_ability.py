@@ -47,7 +47,8 @@ from reasonlab.rl.config import RLConfig
 from reasonlab.rl.job import train_in_folder
 from reasonlab.rl.trainer import step_problems
 from reasonlab.tasks import create_task
-from reasonlab.tasks.answer_tags import tags_well_formed
+from reasonlab.tasks.answer_tags import TaggedAnswerTask, tags_well_formed
+from reasonlab.tasks.base import Problem, Task
 from reasonlab.testbed.presets import PRESETS
 from reasonlab.testbed.train import TRAIN_TASK_SEED, training_task
 
@@ -168,6 +169,17 @@ def merge(
     write_json(folder.with_name(folder.name + ".inputs.json"), inputs)
 
 
+def eval_problems(problems: int, held_out: int | None = None) -> dict[str, tuple[Task, list[Problem]]]:
+    """{set: (task, its evaluation problems)}: the first `problems` of each ability set and the first
+    `held_out` (default: as many) of each held-out task."""
+    held_out = problems if held_out is None else held_out
+    out = {}
+    for name, (task_name, options) in eval_sets().items():
+        task = create_task(task_name, **options)
+        out[name] = (task, task.problems(held_out if name in HELD_OUT else problems))
+    return out
+
+
 def eval_key(
     model: str, n: int, problems: int, max_tokens: int, temperature: float, held_out: int | None = None
 ) -> dict:
@@ -199,16 +211,12 @@ def evaluate(
 ) -> dict[str, dict]:
     """{set: {"correct": [problem][sample] bools, "well_formed": share}} of `model` on `problems` of
     each ability set and `held_out` (default: as many) of each held-out task."""
-    held_out = problems if held_out is None else held_out
-    sizes = {name: held_out if name in HELD_OUT else problems for name in eval_sets()}
+    drawn = eval_problems(problems, held_out)
     engine = HFEngine.from_pretrained(model)
     tok, think = engine.tokenizer, detect_think_format(engine.tokenizer)
     result = {}
-    sets = eval_sets()
-    with progress_bar(sum(sizes.values()), f"evaluating {model}") as advance:
-        for name, (task_name, options) in sets.items():
-            task = create_task(task_name, **options)
-            items = task.problems(sizes[name])
+    with progress_bar(sum(len(items) for _, items in drawn.values()), f"evaluating {model}") as advance:
+        for name, (task, items) in drawn.items():
             prompts = [chat_prompt_ids(tok, p.question, None, think) for p in items]
             params = [
                 SamplingParams(
@@ -225,7 +233,7 @@ def evaluate(
                 outs = engine.generate(prompts[start : start + 16], params[start : start + 16])
                 for p, o in zip(items[start : start + 16], outs):
                     correct.append([grade_sample(task, p, c, think)["correct"] for c in o.outputs])
-                    if task_name != "arith":
+                    if isinstance(task, TaggedAnswerTask):  # arith has no tags to check
                         formed += [tags_well_formed(c.text) for c in o.outputs]
                 advance(len(outs))
             result[name] = {"correct": correct, "well_formed": float(np.mean(formed)) if formed else None}
@@ -271,10 +279,9 @@ def seen_in_training(args: argparse.Namespace) -> dict[str, dict[str, int | None
     levels 1-2)."""
     base = base_training_questions(args.base)
     out = {}
-    for name, (task_name, options) in eval_sets().items():
-        n = args.held_out_problems if name in HELD_OUT else args.eval_problems
-        questions = [p.question for p in create_task(task_name, **options).problems(n)]
-        rl = rl_questions(args, task_name)
+    for name, (task, items) in eval_problems(args.eval_problems, args.held_out_problems).items():
+        questions = [p.question for p in items]
+        rl = rl_questions(args, task.name)
         out[name] = {
             "problems": len(questions),
             "distinct": len(set(questions)),
@@ -375,6 +382,11 @@ ORACLES = {  # oracle ensembles whose lead over their best member the report mea
 }
 
 
+def own_sets(ability: str) -> list[str]:
+    """The evaluation sets of an ability: the two levels its specialist trains on."""
+    return [f"{ability} L1", f"{ability} L2"]
+
+
 def preconditions(results: dict[str, dict]) -> list[tuple[str, str, str]]:
     """What the claims rest on, measured the same way (holds / fails): whether each specialist
     learned its own ability (levels 1 and 2), whether domain RL raised arith from where it started,
@@ -384,7 +396,7 @@ def preconditions(results: dict[str, dict]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     compare = comparer(results, rows, HOLDS)
     for a in ABILITIES:
-        compare(f"{a} specialist > base on {a}", "base", f"{a} specialist", [f"{a} L1", f"{a} L2"])
+        compare(f"{a} specialist > base on {a}", "base", f"{a} specialist", own_sets(a))
     compare("domain RL from base > base (arith)", "base", "domain RL from base", HELD_OUT)
     compare("domain RL from merged > merged (arith)", MERGED, "domain RL from merged", HELD_OUT)
 
@@ -408,7 +420,7 @@ def readings(results: dict[str, dict]) -> list[str]:
     def judged(a: str, b: str, sets: list[str], words=HOLDS) -> str:
         return verdict(*paired(results[a], results[b], sets), words)
 
-    learned = [a for a in ABILITIES if judged("base", f"{a} specialist", [f"{a} L1", f"{a} L2"]) == "holds"]
+    learned = [a for a in ABILITIES if judged("base", f"{a} specialist", own_sets(a)) == "holds"]
     out = [
         f"Specialists that gained their own ability: {', '.join(learned)}."
         if learned
@@ -569,7 +581,7 @@ def main() -> None:
     sets = list(eval_sets())
     ability_sets = [s for s in sets if s not in HELD_OUT]
     rows, checks = claims(results, ability_sets), preconditions(results)
-    seen = seen_in_training(args)
+    seen, reads = seen_in_training(args), readings(results)
     docs.mkdir(parents=True, exist_ok=True)
     plot(results, sets, docs / "meta-ability.png")
     summary = {
@@ -578,7 +590,7 @@ def main() -> None:
         "sweep": {label: {s: float(np.mean(r[s]["correct"])) for s in sets} for label, r in merges.items()},
         "claims": [{"claim": c, "measured": m, "verdict": v} for c, m, v in rows],
         "preconditions": [{"check": c, "measured": m, "verdict": v} for c, m, v in checks],
-        "readings": readings(results),
+        "readings": reads,
         "evaluation_problems_seen_in_training": seen,
         "stage_seconds": stages.seconds,
         "wall_seconds_this_run": wall,
@@ -586,7 +598,8 @@ def main() -> None:
     }
     write_json(docs / "meta-ability.json", summary)
     write_atomic(
-        docs / "meta-ability.md", report(args, results, merges, rows, checks, seen, stages.seconds, sets)
+        docs / "meta-ability.md",
+        report(args, results, merges, rows, checks, reads, seen, stages.seconds, sets),
     )
     print(f"wrote {docs / 'meta-ability.md'} ({wall / 60:.1f} min this run)")
 
@@ -610,7 +623,9 @@ def training_rows(work: Path) -> list[str]:
     return out
 
 
-def report(args, results, merges, rows, checks, seen, seconds: dict[str, float], sets: list[str]) -> str:
+def report(
+    args, results, merges, rows, checks, reads, seen, seconds: dict[str, float], sets: list[str]
+) -> str:
     ability_sets = [s for s in sets if s not in HELD_OUT]
 
     def line(name: str, r: dict) -> str:
@@ -658,7 +673,7 @@ def report(args, results, merges, rows, checks, seen, seconds: dict[str, float],
         "| check | measured (paired over problems) | verdict |\n|---|---|---|",
         *[f"| {c} | {m} | {v} |" for c, m, v in checks],
         "\n## Reading the verdicts\n",
-        *[f"- {r}" for r in readings(results)],
+        *[f"- {r}" for r in reads],
         "\n## Evaluation problems also drawn in training\n",
         "Seeds keep draws apart only where the space of problems is large. Where it is small, the "
         "evaluation repeats problems that training saw, and its rows measure what a model kept of "

@@ -264,16 +264,15 @@ class RLTrainer:
         with torch.no_grad():
             score = lambda m, b: forward_scores(m, b, cfg.temperature, with_entropy=False).logprobs  # noqa: E731
             refs = [[score(self.reference, b) for _, _, b in mini] for mini in parts]
-            olds = [[score(self.model, b) for _, _, b in mini] for mini in parts] if k > 1 else None
+            olds = [[score(self.model, b) if k > 1 else None for _, _, b in mini] for mini in parts]
         t_scored = time.perf_counter()
         set_lr(self.optimizer, self.schedule(step))
         sums = dict.fromkeys(["loss", "kl", "entropy", "clip_fraction", "grad_norm"], 0.0)
         skipped_updates = 0
         self.model.train()
-        for m, mini in enumerate(parts):
-            for j, (piece, weight, batch) in enumerate(mini):
-                old = olds[m][j] if olds is not None else None
-                self._backward(piece, batch, refs[m][j], old, weight, sums, k)
+        for mini, mini_refs, mini_olds in zip(parts, refs, olds):
+            for (piece, weight, batch), ref, old in zip(mini, mini_refs, mini_olds):
+                self._backward(piece, batch, ref, old, weight, sums, k)
             dp.reduce_gradients(self.model)
             grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.max_grad_norm)
             if torch.isfinite(grad_norm):
